@@ -1,0 +1,1 @@
+"""Adapters: stores (memory, SQLite, MongoDB), device protocols and device emulators."""

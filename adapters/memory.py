@@ -1,0 +1,167 @@
+"""In-memory store: the reference adapter, used by fast unit tests and checked by the contract suite."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ricochetdb.adapters.clock import LocalClock
+from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, Document, RecordMapper
+from ricochetdb.application.ports import (
+    Clock,
+    DaqMessageLog,
+    DeviceEventLog,
+    R,
+    ReadingRepository,
+    ReadingStats,
+    RecordRepository,
+    Store,
+)
+from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound
+from ricochetdb.domain.events import DeviceEvent
+from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.records import Detector, Run, Stream
+
+
+class InMemoryRecordRepository(RecordRepository[R]):
+    def __init__(self, docs: dict[str, Document], mapper: RecordMapper[R]) -> None:
+        self.docs = docs
+        self.mapper = mapper
+
+    def add(self, record: R) -> None:
+        if record.name in self.docs:
+            raise DuplicateRecord(f"{self.mapper.kind} {record.name!r}", "name", "already exists")
+        record.revision = 1
+        self.docs[record.name] = copy.deepcopy({**self.mapper.to_doc(record), "revision": 1})
+
+    def get(self, name: str) -> R | None:
+        doc = self.docs.get(name)
+        return None if doc is None else self.mapper.from_doc(copy.deepcopy(doc))
+
+    def list(self) -> list[R]:
+        return [self.mapper.from_doc(copy.deepcopy(self.docs[name])) for name in sorted(self.docs)]
+
+    def existing(self, names: Sequence[str]) -> set[str]:
+        return {name for name in names if name in self.docs}
+
+    def save(self, record: R) -> None:
+        stored = self.docs.get(record.name)
+        if stored is None:
+            raise RecordNotFound(f"{self.mapper.kind} {record.name!r}", "name", "does not exist")
+        if stored["revision"] != record.revision:
+            raise ConcurrentUpdate(f"{self.mapper.kind} {record.name!r}", "revision", "changed meanwhile")
+        record.revision += 1
+        self.docs[record.name] = copy.deepcopy({**self.mapper.to_doc(record), "revision": record.revision})
+
+
+class InMemoryReadingRepository(ReadingRepository):
+    def __init__(self, rows: dict[str, Reading]) -> None:
+        self.rows = rows
+
+    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
+        new = 0
+        for reading in readings:
+            if reading.id not in self.rows:
+                self.rows[reading.id] = reading
+                new += 1
+        return new
+
+    def find(
+        self,
+        device: str | None = None,
+        label: str | None = None,
+        start: datetime | None = None,
+        stop: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reading]:
+        found = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if (device is None or r.device == device)
+                and (label is None or r.label == label)
+                and (start is None or r.timestamp >= start)
+                and (stop is None or r.timestamp <= stop)
+            ),
+            key=lambda r: (r.timestamp, r.device, r.label),
+        )
+        return found if limit is None else found[:limit]
+
+    def latest(self, device: str | None = None) -> list[Reading]:
+        newest: dict[tuple[str, str], Reading] = {}
+        for reading in self.find(device):
+            newest[(reading.device, reading.label)] = reading
+        return [newest[key] for key in sorted(newest)]
+
+    def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
+        values = [v for r in self.find(device, label, start, stop) if (v := r.numeric) is not None]
+        if not values:
+            return ReadingStats(0, None, None)
+        mean = math.fsum(values) / len(values)
+        return ReadingStats(len(values), mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values)))
+
+
+class InMemoryDaqMessageLog(DaqMessageLog):
+    def __init__(self, messages: dict[str, dict[str, Any]]) -> None:
+        self.messages = messages
+
+    def add(self, messages: Sequence[DaqMessage]) -> int:
+        new = [m for m in messages if m.id not in self.messages]
+        for message in new:
+            self.messages[message.id] = copy.deepcopy(message.body)
+        return len(new)
+
+    def find(self, topic: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        found = [copy.deepcopy(b) for b in self.messages.values() if topic is None or b["topic"] == topic]
+        return found if limit is None else found[:limit]
+
+
+class InMemoryDeviceEventLog(DeviceEventLog):
+    def __init__(self, events: list[DeviceEvent]) -> None:
+        self.events = events
+
+    def add(self, event: DeviceEvent) -> None:
+        self.events.append(event)
+
+    def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
+        found = [e for e in reversed(self.events) if device is None or e.device == device]
+        return found if limit is None else found[:limit]
+
+
+class InMemoryStore(Store):
+    """Everything in dicts, per collection; lost at exit."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or LocalClock()
+        self.records: dict[str, dict[str, Document]] = {}
+        self.reading_rows: dict[str, dict[str, Reading]] = {}
+        self.messages: dict[str, dict[str, dict[str, Any]]] = {}
+        self.event_rows: dict[str, list[DeviceEvent]] = {}
+
+    def detectors(self, collection: str) -> RecordRepository[Detector]:
+        return InMemoryRecordRepository(self.records.setdefault(collection, {}), DETECTORS)
+
+    def runs(self, collection: str) -> RecordRepository[Run]:
+        return InMemoryRecordRepository(self.records.setdefault(collection, {}), RUNS)
+
+    def streams(self, collection: str) -> RecordRepository[Stream]:
+        return InMemoryRecordRepository(self.records.setdefault(collection, {}), STREAMS)
+
+    def readings(self, collection: str) -> ReadingRepository:
+        return InMemoryReadingRepository(self.reading_rows.setdefault(collection, {}))
+
+    def daq(self, collection: str) -> DaqMessageLog:
+        return InMemoryDaqMessageLog(self.messages.setdefault(collection, {}))
+
+    def events(self, collection: str) -> DeviceEventLog:
+        return InMemoryDeviceEventLog(self.event_rows.setdefault(collection, []))
+
+    def describe(self) -> str:
+        return "memory://"
+
+    def close(self) -> None:
+        self.records.clear()

@@ -1,0 +1,81 @@
+"""SQLAlchemy Core tables of the SQLite store; times are integer microseconds since the epoch (UTC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Dialect, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.types import TypeDecorator
+
+from ricochetdb.adapters.documents import dumps, loads
+
+metadata = MetaData()
+
+
+class JsonText(TypeDecorator[Any]):
+    """JSON kept in a TEXT column: SQLAlchemy's JSON type gets NUMERIC affinity, turning '0.0' into 0."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return dumps(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else loads(value)
+
+
+records = Table(
+    "records",
+    metadata,
+    Column("collection", String, primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("start_us", BigInteger),
+    Column("stop_us", BigInteger),
+    Column("body", JsonText, nullable=False),
+)
+Index("ix_records_collection_name", records.c.collection, records.c.name, unique=True)
+
+readings = Table(
+    "readings",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("collection", String, nullable=False),
+    Column("device_type", String, nullable=False),
+    Column("device", String, nullable=False),
+    Column("label", String, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("value", JsonText),
+    Column("num", Float),
+    Column("unit", String, nullable=False),
+    Column("source_us", BigInteger),
+    Column("clock", String, nullable=False),
+)
+Index("ix_readings_device_label_ts", readings.c.collection, readings.c.device, readings.c.label, readings.c.ts)
+Index("ix_readings_label_ts", readings.c.collection, readings.c.label, readings.c.ts)
+
+daq_messages = Table(
+    "daq_messages",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("collection", String, nullable=False),
+    Column("topic", String, nullable=False),
+    Column("body", JsonText, nullable=False),
+)
+Index("ix_daq_collection_topic", daq_messages.c.collection, daq_messages.c.topic)
+
+device_events = Table(
+    "device_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("collection", String, nullable=False),
+    Column("device_type", String, nullable=False),
+    Column("device", String, nullable=False),
+    Column("state", String, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+)
+Index("ix_events_collection_device", device_events.c.collection, device_events.c.device)

@@ -1,0 +1,163 @@
+"""Ports: what the use-cases need from storage, clocks and devices.
+
+Records (detectors, runs, streams) change by compare-and-set on a revision number,
+one record at a time: that is atomic on MongoDB without a replica set and on SQLite.
+Readings and DAQ messages carry deterministic ids, so every ``add`` is idempotent:
+an item already stored is skipped, never duplicated.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from ricochetdb.domain.events import DeviceEvent
+from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.readings import ClockSource, Measurement, Reading
+from ricochetdb.domain.records import Detector, Run, Stream
+
+R = TypeVar("R", bound=Detector | Run | Stream)
+
+
+class RecordRepository(abc.ABC, Generic[R]):
+    """One caller-named collection of named records (detectors, runs or streams)."""
+
+    @abc.abstractmethod
+    def add(self, record: R) -> None:
+        """Insert a new record; raise DuplicateRecord if the name is taken (nothing written)."""
+
+    @abc.abstractmethod
+    def get(self, name: str) -> R | None:
+        """The record of that name, or None."""
+
+    @abc.abstractmethod
+    def list(self) -> list[R]:
+        """Every record, ordered by name."""
+
+    @abc.abstractmethod
+    def existing(self, names: Sequence[str]) -> set[str]:
+        """Which of these names exist in the collection."""
+
+    @abc.abstractmethod
+    def save(self, record: R) -> None:
+        """Replace the stored record if its revision still equals ``record.revision``.
+
+        On success the stored revision, and ``record.revision``, go up by one.
+        Raise ConcurrentUpdate if another writer got there first, RecordNotFound if it is gone.
+        """
+
+
+@dataclass(frozen=True)
+class ReadingStats:
+    """Count, mean and population standard deviation of a label's numeric values."""
+
+    count: int
+    mean: float | None
+    std: float | None
+
+
+class ReadingRepository(abc.ABC):
+    """One caller-named collection of readings (e.g. ``mmr3-2026``)."""
+
+    @abc.abstractmethod
+    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
+        """Store readings in bulks of ``bulk_size``; return how many were new (duplicates skipped)."""
+
+    @abc.abstractmethod
+    def find(
+        self,
+        device: str | None = None,
+        label: str | None = None,
+        start: datetime | None = None,
+        stop: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reading]:
+        """Readings matching every given filter, oldest first; start and stop are inclusive."""
+
+    @abc.abstractmethod
+    def latest(self, device: str | None = None) -> list[Reading]:
+        """The most recent reading of every (device, label), ordered by device then label."""
+
+    @abc.abstractmethod
+    def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
+        """Mean and std of a label's numeric values in [start, stop], computed by the store."""
+
+
+class DaqMessageLog(abc.ABC):
+    """One caller-named collection of DAQ messages."""
+
+    @abc.abstractmethod
+    def add(self, messages: Sequence[DaqMessage]) -> int:
+        """Store a validated batch in one bulk write; return how many were new."""
+
+    @abc.abstractmethod
+    def find(self, topic: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Message bodies, in insertion order, optionally of one topic."""
+
+
+class DeviceEventLog(abc.ABC):
+    """Where a device's failures and recoveries are kept, so gaps are explicit."""
+
+    @abc.abstractmethod
+    def add(self, event: DeviceEvent) -> None:
+        """Store one health change."""
+
+    @abc.abstractmethod
+    def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
+        """Events, newest first."""
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Gives "now" as an aware UTC datetime, and says whose clock it was."""
+
+    source: ClockSource
+
+    def now(self) -> datetime: ...
+
+
+class Store(abc.ABC):
+    """A storage backend: repositories per collection, the clock, and a redacted description."""
+
+    clock: Clock
+
+    @abc.abstractmethod
+    def detectors(self, collection: str) -> RecordRepository[Detector]: ...
+
+    @abc.abstractmethod
+    def runs(self, collection: str) -> RecordRepository[Run]: ...
+
+    @abc.abstractmethod
+    def streams(self, collection: str) -> RecordRepository[Stream]: ...
+
+    @abc.abstractmethod
+    def readings(self, collection: str) -> ReadingRepository: ...
+
+    @abc.abstractmethod
+    def daq(self, collection: str) -> DaqMessageLog: ...
+
+    @abc.abstractmethod
+    def events(self, collection: str) -> DeviceEventLog: ...
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the data goes, with any password replaced by ``***``."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""
+
+
+@runtime_checkable
+class DeviceReader(Protocol):
+    """One device: ``read`` returns its measurements or raises a DeviceError, nothing else."""
+
+    device_type: str
+    address: str
+
+    def read(self) -> list[Measurement]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,56 @@
+"""The readings use-case: store in bulk, query by device/label/window, latest per label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ricochetdb.application.ports import ReadingStats, Store
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.readings import Reading, check_label
+from ricochetdb.domain.validation import as_utc, check_collection, optional_utc
+
+DEFAULT_BULK_SIZE = 1000
+
+
+class ReadingBook:
+    """Readings of one collection (e.g. ``mmr3-2026``)."""
+
+    def __init__(self, store: Store, collection: str) -> None:
+        self.collection = check_collection(collection)
+        self.repository = store.readings(self.collection)
+
+    def add(self, readings: Sequence[Reading], bulk_size: int = DEFAULT_BULK_SIZE) -> int:
+        if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
+            raise ValidationError("readings", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
+        return self.repository.add(readings, bulk_size)
+
+    def find(
+        self,
+        device: str | None = None,
+        label: str | None = None,
+        start: datetime | None = None,
+        stop: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reading]:
+        if label is not None:
+            check_label(label, "readings query")
+        return self.repository.find(
+            device,
+            label,
+            optional_utc(start, "readings query", "start"),
+            optional_utc(stop, "readings query", "stop"),
+            limit,
+        )
+
+    def latest(self, device: str | None = None) -> list[Reading]:
+        return self.repository.latest(device)
+
+    def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
+        check_label(label, "readings query")
+        return self.repository.stats(
+            label,
+            as_utc(start, "readings query", "start"),
+            as_utc(stop, "readings query", "stop"),
+            device,
+        )

@@ -1,0 +1,1 @@
+"""Pure models and rules of ricochetdb: no I/O, no clock reads, no drivers."""

@@ -1,0 +1,58 @@
+"""DAQ messages: a topic, a timestamp and free fields, validated as a whole batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.identity import canonical_json, content_id
+from ricochetdb.domain.validation import as_utc, check_keys, check_name, check_number
+
+MANDATORY = ("topic", "timestamp")
+
+
+@dataclass(frozen=True)
+class DaqMessage:
+    """One validated message; ``body`` is the message as given, ``id`` is deterministic."""
+
+    id: str
+    topic: str
+    timestamp: float | datetime
+    body: dict[str, Any]
+
+
+def _timestamp(value: Any, record: str) -> float | datetime:
+    if isinstance(value, datetime):
+        return as_utc(value, record, "timestamp")
+    return check_number(value, record, "timestamp")
+
+
+def validate_message(message: Any, position: int) -> DaqMessage:
+    """Check one message of a batch; its id hashes its content and its position."""
+    record = f"DAQ message #{position}"
+    if not isinstance(message, Mapping):
+        raise ValidationError(record, "", f"expected a dictionary, got {type(message).__name__}")
+    for field in MANDATORY:
+        if field not in message:
+            raise ValidationError(record, field, "mandatory field is missing")
+    check_keys(message, record)
+    topic = check_name(message["topic"], record, "topic")
+    timestamp = _timestamp(message["timestamp"], record)
+    body = dict(message)
+    if isinstance(timestamp, datetime):
+        body["timestamp"] = timestamp
+    try:
+        canonical_json(body)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(record, "", f"holds a value that cannot be stored: {error}") from None
+    return DaqMessage(content_id("daq", body, position), topic, timestamp, body)
+
+
+def validate_batch(messages: Any) -> list[DaqMessage]:
+    """Validate every message before any is written: one bad message refuses the batch."""
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise ValidationError("DAQ batch", "", "expected a list of message dictionaries")
+    return [validate_message(message, position) for position, message in enumerate(messages)]

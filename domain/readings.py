@@ -1,0 +1,97 @@
+"""Readings: one labelled value of one device at one time."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.identity import content_id
+from ricochetdb.domain.validation import as_utc, check_keys, check_name
+
+Value = float | int | bool | str | None
+ClockSource = Literal["server", "local"]
+RESERVED_LABELS = frozenset({"_id", "timestamp", "device", "device_type", "clock", "units", "source_time"})
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a device adapter returns: a label, a value, its unit, maybe the device's own time."""
+
+    label: str
+    value: Value
+    unit: str = ""
+    source_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A stored measurement. ``timestamp`` is the database server's clock unless ``clock`` is 'local'."""
+
+    device_type: str
+    device: str
+    label: str
+    value: Value
+    unit: str
+    timestamp: datetime
+    source_time: datetime | None = None
+    clock: ClockSource = "server"
+
+    @property
+    def id(self) -> str:
+        """Deterministic: the same device, label and poll time give the same id."""
+        return content_id("reading", self.device, self.label, self.timestamp)
+
+    @property
+    def numeric(self) -> float | None:
+        """The value as a float when it is a finite number (bools count as 0/1)."""
+        if isinstance(self.value, (int, float)) and math.isfinite(float(self.value)):
+            return float(self.value)
+        return None
+
+
+def check_label(label: Any, record: str) -> str:
+    """A label becomes a field name in MongoDB: refuse operators, dots and reserved names."""
+    name = check_name(label, record, "label")
+    check_keys({name: None}, record, "label")
+    if name in RESERVED_LABELS:
+        raise ValidationError(record, name, "is a reserved field name, rename it in the mapping")
+    return name
+
+
+def check_value(value: Any, record: str) -> Value:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    raise ValidationError(record, "value", f"must be a number, text or null, not {type(value).__name__}")
+
+
+def stamp(
+    device_type: str,
+    device: str,
+    measurements: list[Measurement],
+    timestamp: datetime,
+    clock: ClockSource = "server",
+) -> tuple[list[Reading], list[ValidationError]]:
+    """Turn one device's measurements into readings; a bad one is reported, the others kept."""
+    when = as_utc(timestamp, f"device {device}", "timestamp")
+    readings: list[Reading] = []
+    errors: list[ValidationError] = []
+    seen: set[str] = set()
+    for measurement in measurements:
+        record = f"{device_type} {device} field {measurement.label!r}"
+        try:
+            label = check_label(measurement.label, record)
+            if label in seen:
+                raise ValidationError(record, label, "appears twice in one reply")
+            value = check_value(measurement.value, record)
+            source = None if measurement.source_time is None else as_utc(measurement.source_time, record, "source_time")
+        except ValidationError as error:
+            errors.append(error)
+            continue
+        seen.add(label)
+        readings.append(Reading(device_type, device, label, value, measurement.unit, when, source, clock))
+    return readings, errors

@@ -1,0 +1,1 @@
+"""Entrypoints: the CLI, the embeddable API, the seed-compatible facade; the container is wired here."""

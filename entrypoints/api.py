@@ -1,0 +1,96 @@
+"""The embeddable API: ``ricochetdb.connect(uri)`` gives the use-cases on one store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+
+from ricochetdb.adapters.uris import redact
+from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
+from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.ports import Store
+from ricochetdb.application.readings import ReadingBook
+from ricochetdb.entrypoints.container import Container, build_container
+
+
+class Ricochet:
+    """One connection: ``.detectors``, ``.runs``, ``.streams``, ``.daq``, ``.readings`` on the default
+    collections, and ``*_book(collection)`` for any other collection. Use it as a context manager."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.collections: dict[str, str] = container.config.collections()
+
+    @property
+    def store(self) -> Store:
+        store: Store = self.container.store()
+        return store
+
+    @property
+    def detectors(self) -> DetectorBook:
+        return self.detector_book(self.collections["detectors"])
+
+    @property
+    def runs(self) -> RunBook:
+        return self.run_book(self.collections["runs"], self.collections["detectors"])
+
+    @property
+    def streams(self) -> StreamBook:
+        return self.stream_book(self.collections["streams"])
+
+    @property
+    def daq(self) -> DaqLogger:
+        return self.daq_logger(self.collections["daq"])
+
+    @property
+    def readings(self) -> ReadingBook:
+        return self.reading_book(self.collections["readings"])
+
+    def detector_book(self, collection: str) -> DetectorBook:
+        return DetectorBook(self.store, collection)
+
+    def run_book(self, collection: str, detector_collection: str) -> RunBook:
+        return RunBook(self.store, collection, detector_collection)
+
+    def stream_book(self, collection: str) -> StreamBook:
+        return StreamBook(self.store, collection)
+
+    def daq_logger(self, collection: str) -> DaqLogger:
+        return DaqLogger(self.store, collection)
+
+    def reading_book(self, collection: str) -> ReadingBook:
+        return ReadingBook(self.store, collection)
+
+    def now(self) -> datetime:
+        """The database server's time (the local UTC clock for SQLite)."""
+        return self.store.clock.now()
+
+    def describe(self) -> str:
+        return self.store.describe()
+
+    def close(self) -> None:
+        self.container.shutdown_resources()
+
+    def __enter__(self) -> Ricochet:
+        return self
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Ricochet({redact(self.container.config.store.uri())!r})"
+
+
+def connect(
+    uri: str | None = None,
+    db_name: str | None = None,
+    *,
+    collections: dict[str, str] | None = None,
+    timeout_ms: int = 3000,
+    timeseries: bool = False,
+) -> Ricochet:
+    """Open ``sqlite:///path``, ``mongodb://...`` or ``memory://`` (default: env RICOCHETDB_URI, else
+    ``sqlite:///./ricochetdb.sqlite``). ``collections`` overrides names such as ``{"runs": "lio_run_info"}``."""
+    return Ricochet(build_container(uri, db_name, collections, timeout_ms, timeseries))

@@ -1,0 +1,100 @@
+"""The one composition root: configuration in, stores and use-cases out (dependency-injector)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from ricochetdb.adapters.memory import InMemoryStore
+from ricochetdb.adapters.sqlite.store import SqliteStore
+from ricochetdb.adapters.uris import parse_store_uri
+from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
+from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.ports import Store
+from ricochetdb.application.readings import ReadingBook
+
+DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
+DEFAULT_COLLECTIONS = {
+    "detectors": "lio_detector_info",
+    "runs": "lio_run_info",
+    "streams": "lio_stream_info",
+    "daq": "daq_messages",
+    "readings": "readings",
+    "events": "device_events",
+}
+
+
+def _sqlite(path: str) -> Iterator[Store]:
+    store = SqliteStore(path)
+    yield store
+    store.close()
+
+
+def _mongo(uri: str, db_name: str | None, timeout_ms: int, timeseries: bool) -> Iterator[Store]:
+    from ricochetdb.adapters.mongo.store import MongoStore
+
+    store = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
+    yield store
+    store.close()
+
+
+def _memory() -> Iterator[Store]:
+    store = InMemoryStore()
+    yield store
+    store.close()
+
+
+class Container(containers.DeclarativeContainer):
+    """Selects the store from the URI scheme and builds the use-cases on it."""
+
+    config = providers.Configuration()
+
+    store = providers.Selector(
+        config.store.kind,
+        sqlite=providers.Resource(_sqlite, path=config.store.path),
+        mongo=providers.Resource(
+            _mongo,
+            uri=config.store.uri,
+            db_name=config.store.db_name,
+            timeout_ms=config.store.timeout_ms,
+            timeseries=config.store.timeseries,
+        ),
+        memory=providers.Resource(_memory),
+    )
+
+    detectors = providers.Factory(DetectorBook, store=store, collection=config.collections.detectors)
+    runs = providers.Factory(
+        RunBook, store=store, collection=config.collections.runs, detector_collection=config.collections.detectors
+    )
+    streams = providers.Factory(StreamBook, store=store, collection=config.collections.streams)
+    daq = providers.Factory(DaqLogger, store=store, collection=config.collections.daq)
+    readings = providers.Factory(ReadingBook, store=store, collection=config.collections.readings)
+
+
+def build_container(
+    uri: str | None = None,
+    db_name: str | None = None,
+    collections: dict[str, str] | None = None,
+    timeout_ms: int = 3000,
+    timeseries: bool = False,
+) -> Container:
+    """A container for ``uri`` (else env ``RICOCHETDB_URI``, else the local SQLite file)."""
+    container = Container()
+    container.config.store.uri.from_env("RICOCHETDB_URI", default=DEFAULT_URI)
+    chosen = uri or container.config.store.uri()
+    parsed = parse_store_uri(chosen)
+    settings: dict[str, Any] = {
+        "store": {
+            "uri": chosen,
+            "kind": parsed.kind,
+            "path": parsed.path,
+            "db_name": db_name,
+            "timeout_ms": timeout_ms,
+            "timeseries": timeseries,
+        },
+        "collections": {**DEFAULT_COLLECTIONS, **(collections or {})},
+    }
+    container.config.from_dict(settings)
+    return container

@@ -1,0 +1,57 @@
+"""Parsing at the edge: JSON documents from text, files or stdin; dates from ISO strings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dateutil import parser as dateparser
+
+from ricochetdb.domain.errors import ValidationError
+
+DATE_FIELDS = ("start_date", "stop_date", "timestamp")
+
+
+def parse_datetime(text: str, what: str) -> datetime:
+    """An ISO-8601 date with its timezone; naive dates are refused (say Z for UTC)."""
+    try:
+        moment = dateparser.isoparse(text)
+    except (ValueError, OverflowError) as error:
+        raise ValidationError(what, text, f"is not an ISO-8601 date ({error})") from None
+    if moment.tzinfo is None:
+        raise ValidationError(what, text, "has no timezone: add Z (UTC) or an offset such as +01:00")
+    return moment
+
+
+def read_json(source: str, what: str) -> Any:
+    """JSON from '-' (stdin), an existing file, or the text itself."""
+    if source == "-":
+        text, origin = sys.stdin.read(), "stdin"
+    elif source.lstrip()[:1] in ("{", "["):
+        text, origin = source, "argument"
+    else:
+        path = Path(source)
+        try:
+            text, origin = path.read_text(encoding="utf-8"), str(path)
+        except OSError as error:
+            raise ValidationError(what, source, f"cannot be read: {error.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(what, origin, f"is not valid JSON: {error}") from None
+
+
+def with_dates(data: Any, what: str) -> Any:
+    """Turn ISO strings of the known date fields of a dict (or list of dicts) into datetimes."""
+    if isinstance(data, list):
+        return [with_dates(item, what) for item in data]
+    if not isinstance(data, dict):
+        return data
+    converted = dict(data)
+    for field in DATE_FIELDS:
+        if isinstance(converted.get(field), str):
+            converted[field] = parse_datetime(converted[field], f"{what} {field}")
+    return converted

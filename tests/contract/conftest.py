@@ -1,0 +1,30 @@
+"""Every store adapter is bound to the same contract suite through the ``store`` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ricochetdb.adapters.memory import InMemoryStore
+from ricochetdb.adapters.sqlite.store import SqliteStore
+from ricochetdb.application.ports import Store
+
+
+def _memory(_tmp: Path, _request: pytest.FixtureRequest) -> Store:
+    return InMemoryStore()
+
+
+def _sqlite(tmp: Path, _request: pytest.FixtureRequest) -> Store:
+    return SqliteStore(str(tmp / "contract.sqlite"))
+
+
+STORES: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {"memory": _memory, "sqlite": _sqlite}
+
+
+@pytest.fixture(params=sorted(STORES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    built = STORES[request.param](tmp_path, request)
+    yield built
+    built.close()
