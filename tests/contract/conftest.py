@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.ports import Store

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import validate_batch
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class TestDaqMessageLog:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.readings import Reading
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 DEFAULT = object()
@@ -26,7 +25,7 @@ class TestAdd:
         repository = store.readings("mmr3-2026")
         batch = [reading(i) for i in range(10)]
         assert repository.add(batch, bulk_size=3) == 10
-        assert repository.add(batch[5:] + [reading(10)], bulk_size=4) == 1
+        assert repository.add([*batch[5:], reading(10)], bulk_size=4) == 1
         assert len(repository.find()) == 11
 
     @pytest.mark.parametrize("bulk_size", [1, 7, 1000])
@@ -44,7 +43,7 @@ class TestAdd:
 
     def test_device_time_and_local_clock_flag_round_trip(self, store: Store) -> None:
         repository = store.readings("r")
-        source = datetime(2025, 1, 31, 12, 0, 0, 5, tzinfo=timezone.utc)
+        source = datetime(2025, 1, 31, 12, 0, 0, 5, tzinfo=UTC)
         original = Reading("JSON-CRYO", "cryo", "T_MC", 0.012, "K", T0, source, "local")
         repository.add([original])
         assert repository.find() == [original]

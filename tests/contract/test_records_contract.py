@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound
 from ricochetdb.domain.records import Detector, HistoryRecord, Run, Stream, StreamDetector, Temperature
 
-T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def detector(name: str = "RED15") -> Detector:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.application.polling import Poller
 from ricochetdb.domain.errors import DeviceError, DeviceTimeout, StoreUnavailable, ValidationError
 from ricochetdb.domain.readings import ClockSource, Measurement
 
-T0 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
-LOCAL = datetime(2026, 11, 24, 3, 0, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+LOCAL = datetime(2026, 11, 24, 3, 0, 5, tzinfo=UTC)
 
 
 class FakeClock:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.events import DeviceHealth
 from ricochetdb.domain.messages import validate_batch
 from ricochetdb.domain.readings import Measurement, stamp
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class TestDaqBatch:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from ricochetdb.domain.errors import RicochetError, StateError, ValidationError
 from ricochetdb.domain.records import Detector, HistoryRecord, Run, Stream, StreamDetector, Temperature
 
-T0 = datetime(2026, 5, 11, 14, 35, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 11, 14, 35, 30, tzinfo=UTC)
 STREAM = {"name": "s1", "acq_config": {"d2": 250}, "channel_config": [{"det_name": "FID1"}], "comment": ""}
 
 
@@ -62,8 +61,8 @@ class TestDates:
     def test_dates_are_converted_to_utc(self) -> None:
         paris = timezone(timedelta(hours=2))
         run = Run.from_dict({"name": "r", "detector": "A", "start_date": datetime(2022, 5, 11, 16, tzinfo=paris)})
-        assert run.start_date == datetime(2022, 5, 11, 14, tzinfo=timezone.utc)
-        assert run.start_date is not None and run.start_date.tzinfo == timezone.utc
+        assert run.start_date == datetime(2022, 5, 11, 14, tzinfo=UTC)
+        assert run.start_date is not None and run.start_date.tzinfo == UTC
 
     def test_stop_before_start_is_refused(self) -> None:
         with pytest.raises(ValidationError, match="stop_date"):
