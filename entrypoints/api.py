@@ -8,9 +8,11 @@ from types import TracebackType
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.entrypoints.container import Container, build_container
+from ricochetdb.entrypoints.devices_config import PollConfig
 
 
 class Ricochet:
@@ -60,6 +62,11 @@ class Ricochet:
 
     def reading_book(self, collection: str) -> ReadingBook:
         return ReadingBook(self.store, collection)
+
+    def poller(self, config: PollConfig) -> Poller:
+        """A poller of the configured devices, stamping with this store's clock; close it when done."""
+        poller: Poller = self.container.poller(config=config)
+        return poller
 
     def now(self) -> datetime:
         """The database server's time (the local UTC clock for SQLite)."""

@@ -18,6 +18,7 @@ from ricochetdb.domain.errors import RicochetError, StoreUnavailable, Validation
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.entrypoints.api import Ricochet, connect
+from ricochetdb.entrypoints.cli_devices import add_commands
 from ricochetdb.entrypoints.container import DEFAULT_COLLECTIONS
 from ricochetdb.entrypoints.edge import parse_datetime, read_json, with_dates
 from ricochetdb.entrypoints.output import table, to_json
@@ -166,7 +167,8 @@ def _readings(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ricochetdb", description=__doc__)
     parser.add_argument(
-        "--db", help="sqlite:///file.sqlite, mongodb://host:27017/db (default: env RICOCHETDB_URI, else ./ricochetdb.sqlite)"
+        "--db",
+        help="sqlite:///file.sqlite or mongodb://host:27017/db (default: env RICOCHETDB_URI, else ./ricochetdb.sqlite)",
     )
     parser.add_argument("--db-name", help="MongoDB database name when the URI has none")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stream_extras(_dated(sub, "stream"))
     _daq(sub)
     _readings(sub)
+    add_commands(sub)
     return parser
 
 
@@ -200,7 +203,7 @@ def _columns(args: argparse.Namespace, rows: list[dict[str, Any]]) -> Sequence[s
         return RUN_COLUMNS
     if args.command == "stream":
         return STREAM_COLUMNS
-    if args.command == "readings":
+    if args.command in ("readings", "demo"):
         return READING_COLUMNS
     return list(dict.fromkeys(key for row in rows for key in row)) or ["name"]
 
@@ -211,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     collections = {kind: getattr(args, f"{kind}_collection") for kind in DEFAULT_COLLECTIONS}
     try:
+        if not getattr(args, "needs_db", True):
+            _print(args.handler(args, None), args)
+            return 0
         with connect(args.db, args.db_name, collections=collections) as api:
             _print(args.handler(args, api), args)
     except StoreUnavailable as error:

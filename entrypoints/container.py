@@ -7,13 +7,18 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from ricochetdb.adapters.clock import LocalClock
+from ricochetdb.adapters.devices.registry import build_reader
+from ricochetdb.adapters.mapping_file import load_mapping
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.uris import parse_store_uri
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
+from ricochetdb.entrypoints.devices_config import PollConfig
 
 DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
 DEFAULT_COLLECTIONS = {
@@ -46,6 +51,18 @@ def _memory() -> Iterator[Store]:
     store.close()
 
 
+def build_poller(store: Store, config: PollConfig, events_collection: str) -> Poller:
+    """A poller over every configured device; a bad device option is refused before anything runs."""
+    poller = Poller(store.clock, LocalClock(), load_mapping(config.mapping), store.events(events_collection))
+    try:
+        for device in config.devices:
+            poller.add(build_reader(device.type, device.address, device.options), device.collection)
+    except BaseException:
+        poller.close()
+        raise
+    return poller
+
+
 class Container(containers.DeclarativeContainer):
     """Selects the store from the URI scheme and builds the use-cases on it."""
 
@@ -71,6 +88,7 @@ class Container(containers.DeclarativeContainer):
     streams = providers.Factory(StreamBook, store=store, collection=config.collections.streams)
     daq = providers.Factory(DaqLogger, store=store, collection=config.collections.daq)
     readings = providers.Factory(ReadingBook, store=store, collection=config.collections.readings)
+    poller = providers.Factory(build_poller, store=store, events_collection=config.collections.events)
 
 
 def build_container(

@@ -36,7 +36,8 @@ class Backoff:
         """Raise DeviceUnreachable while the back-off window is open."""
         wait = self.retry_at - self.monotonic()
         if self.failures and wait > 0:
-            raise DeviceUnreachable(device, "", f"backing off after {self.failures} failure(s), next try in {wait:.1f} s")
+            reason = f"backing off after {self.failures} failure(s), next try in {wait:.1f} s"
+            raise DeviceUnreachable(device, "", reason)
 
     def failed(self) -> None:
         self.failures += 1
@@ -142,6 +143,7 @@ class UdpTransport(_Guarded):
     timeout: float = DEFAULT_TIMEOUT
     local_port: int = 0
     sock: socket.socket | None = field(default=None, init=False, repr=False)
+    peer: str = field(default="", init=False, repr=False)  # ``host`` resolved: recvfrom reports IP addresses
 
     def exchange(self, request: bytes, reply: bool = True) -> bytes:
         """Send one datagram and return the next datagram from the device (b'' if ``reply`` is False)."""
@@ -150,7 +152,7 @@ class UdpTransport(_Guarded):
     def _exchange(self, request: bytes, reply: bool) -> bytes:
         try:
             sock = self._socket()
-            sock.sendto(request, (self.host, self.port))
+            sock.sendto(request, (self.peer, self.port))
             if not reply:
                 return b""
             deadline = time.monotonic() + self.timeout
@@ -160,7 +162,7 @@ class UdpTransport(_Guarded):
                     raise TimeoutError
                 sock.settimeout(left)
                 data, (sender, _port) = sock.recvfrom(MAX_REPLY)
-                if sender == self.host:
+                if sender == self.peer:
                     return data
         except OSError as error:
             self.close()
@@ -168,6 +170,7 @@ class UdpTransport(_Guarded):
 
     def _socket(self) -> socket.socket:
         if self.sock is None:
+            self.peer = socket.gethostbyname(self.host)
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("", self.local_port))

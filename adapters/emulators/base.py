@@ -9,6 +9,7 @@ the emulator runs: ``none``, ``silent`` (never answers), ``slow`` (answers after
 from __future__ import annotations
 
 import abc
+import functools
 import logging
 import math
 import random
@@ -23,6 +24,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 FAULTS = ("none", "silent", "slow", "garbage", "truncated")
+POLL_INTERVAL = 0.05
 
 
 def drift(base: float, amplitude: float, period: float, now: float, noise: float = 0.0) -> float:
@@ -139,7 +141,10 @@ class TcpEmulator(Emulator):
                             continue
                         out = emulator.faulty(reply)
                         if out:
-                            self.request.sendall(out)
+                            try:
+                                self.request.sendall(out)
+                            except OSError:
+                                return
 
         server = socketserver.ThreadingTCPServer((self.host, self.port), Handler, bind_and_activate=False)
         server.daemon_threads = True
@@ -147,7 +152,7 @@ class TcpEmulator(Emulator):
         server.server_bind()
         server.server_activate()
         self.port = server.server_address[1]
-        return server.serve_forever, _closer(server)
+        return functools.partial(server.serve_forever, poll_interval=POLL_INTERVAL), _closer(server)
 
 
 class UdpEmulator(Emulator):
@@ -164,34 +169,33 @@ class UdpEmulator(Emulator):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        sock.settimeout(0.2)
+        sock.settimeout(POLL_INTERVAL)
         running = threading.Event()
         running.set()
 
         def serve() -> None:
-            while running.is_set():
+            with sock:
+                self._answer_until_stopped(sock, running)
+
+        return serve, running.clear
+
+    def _answer_until_stopped(self, sock: socket.socket, running: threading.Event) -> None:
+        while running.is_set():
+            try:
+                data, sender = sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            reply = self.respond(data)
+            if reply is None:
+                continue
+            out = self.faulty(reply)
+            if out:
                 try:
-                    data, sender = sock.recvfrom(65536)
-                except TimeoutError:
-                    continue
-                except OSError:
-                    return
-                reply = self.respond(data)
-                if reply is None:
-                    continue
-                out = self.faulty(reply)
-                if out:
-                    try:
-                        sock.sendto(out, self.reply_to(sender))
-                    except OSError as error:
-                        logger.debug("%s emulator could not answer %s: %s", self.device_type, sender, error)
-
-        def shutdown() -> None:
-            running.clear()
-            time.sleep(0.25)
-            sock.close()
-
-        return serve, shutdown
+                    sock.sendto(out, self.reply_to(sender))
+                except OSError as error:
+                    logger.debug("%s emulator could not answer %s: %s", self.device_type, sender, error)
 
 
 class HttpEmulator(Emulator):
@@ -214,11 +218,14 @@ class HttpEmulator(Emulator):
                 if out is None:
                     time.sleep(emulator.slow_delay * 4)
                     return
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    logger.debug("%s emulator: the client left before the reply", emulator.device_type)
 
             def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("%s emulator: " + format, emulator.device_type, *args)
@@ -226,4 +233,4 @@ class HttpEmulator(Emulator):
         server = ThreadingHTTPServer((self.host, self.port), Handler)
         server.daemon_threads = True
         self.port = server.server_address[1]
-        return server.serve_forever, _closer(server)
+        return functools.partial(server.serve_forever, poll_interval=POLL_INTERVAL), _closer(server)

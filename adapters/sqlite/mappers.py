@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.validation import from_micros, to_micros
-from sqlalchemy import Row
 
 
 def reading_row(collection: str, reading: Reading) -> dict[str, Any]:

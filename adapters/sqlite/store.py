@@ -8,6 +8,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import StaticPool
+
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row, reading_from_row, reading_row
@@ -28,10 +33,6 @@ from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.domain.validation import to_micros
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
-from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.pool import StaticPool
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,6 +6,7 @@ import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.readings import Reading
 

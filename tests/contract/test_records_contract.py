@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound
 from ricochetdb.domain.records import Detector, HistoryRecord, Run, Stream, StreamDetector, Temperature

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ricochetdb.entrypoints.cli import main
 
 DETECTOR = '{"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"}'

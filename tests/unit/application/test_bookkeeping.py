@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound, StateError, ValidationError
 from ricochetdb.domain.readings import ClockSource, Reading
 
-T0 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 
 class FakeClock:

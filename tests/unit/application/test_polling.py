@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.application.polling import Poller
 from ricochetdb.domain.errors import DeviceError, DeviceTimeout, StoreUnavailable, ValidationError

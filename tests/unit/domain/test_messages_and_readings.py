@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.events import DeviceHealth
 from ricochetdb.domain.messages import validate_batch

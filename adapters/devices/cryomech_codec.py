@@ -1,0 +1,407 @@
+"""Cryomech CPA compressor codec: pure Modbus TCP frames ⇄ a typed status, and the status ⇄ Measurements.
+
+Every frame is a Modbus TCP ADU: a 7-byte MBAP header, then the PDU::
+
+    [          MBAP header          ] [           PDU            ]
+    [ tid ][ pid=0 ][ length ][ uid ] [ FC ][ data ...           ]
+      2B      2B       2B       1B      1B
+    length = 1 (uid) + len(PDU), all fields big-endian
+
+    read request    09 99 | 00 00 | 00 06 | 01 | 04 | 00 01 | 00 35        FC04, address 1, 53 registers
+    read reply      09 99 | 00 00 | 00 6D | 01 | 04 | 6A | r1 r1 r2 r2 ...  byte count = 2*N, then N registers
+    exception       09 99 | 00 00 | 00 03 | 01 | 84 | 02                    FC|0x80, exception code
+    write (start)   09 99 | 00 00 | 00 06 | 01 | 06 | 00 01 | 00 01        FC06, address 1, 1 = start, else stop
+
+Register block ("CPA2 float format", PDU addresses 1..53; 32-bit values word-swapped, CDAB)::
+
+    addr  1 state | 2 running | 3-4 warnings (-sum, f32) | 5-6 alarms (-sum, f32) | 7-14 coolant in/out, oil,
+    helium (f32) | 15-24 low P, low P avg, high P, high P avg, delta P avg (f32) | 25-26 motor current |
+    27-28 hours | 29 pressure scale | 30 temperature scale | 31 serial | 32 model major.minor (2 x u8) |
+    33 software major.minor (2 x u8) | "CPA3" block when 55 registers: 35 (high byte) software patch,
+    40-49 the ten analogue values x10 (int16), 50-51 hours x10, 52-53 warnings, 54-55 alarms (u32, CDAB)
+
+Frames are built with pymodbus's pure pieces (``FramerSocket.buildFrame`` and its PDU classes); replies (and
+the emulator's requests) are parsed with ``struct`` because pymodbus's ``FramerSocket.decode`` reports a wrong
+protocol id as "need more bytes" and does not check the transaction id, and its ``DecodePDU`` turns a malformed
+PDU into ``None`` and a log line, while a reader must reject the frame naming the offending field.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pymodbus.framer import FramerSocket
+from pymodbus.pdu import DecodePDU, ExceptionResponse
+from pymodbus.pdu.register_message import (
+    ReadInputRegistersRequest,
+    ReadInputRegistersResponse,
+    WriteSingleRegisterRequest,
+)
+
+from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.readings import Measurement
+
+FIRST_ADDRESS = 1
+CPA2_COUNT = 53
+CPA3_COUNT = 55
+READ_INPUT_REGISTERS = 0x04
+WRITE_SINGLE_REGISTER = 0x06
+START, STOP = 0x0001, 0x00FF
+MAX_LENGTH = 254  # uid + the largest Modbus PDU (253 bytes)
+HEX_LIMIT = 64
+FLOAT32_MAX = 3.4028234663852886e38
+
+STATES = {0: "idling", 2: "starting", 3: "running", 5: "stopping", 6: "error_lockout", 7: "error",
+          8: "helium_overtemp_cooldown", 9: "power_related_error", 15: "recovered_from_error"}
+FLAGS = ("coolant_in_high", "coolant_in_low", "coolant_out_high", "coolant_out_low", "oil_high", "oil_low",
+         "helium_high", "helium_low", "low_pressure_high", "low_pressure_low", "high_pressure_high",
+         "high_pressure_low", "delta_pressure_high", "delta_pressure_low", "motor_current_low", "three_phase_error",
+         "power_supply_error", "static_pressure_high", "static_pressure_low", "cold_head_motor_stall",
+         "coolant_in_sensor", "coolant_out_sensor", "helium_sensor", "oil_sensor", "high_pressure_sensor",
+         "low_pressure_sensor", "motor_current_sensor", "motor_current_high", "inverter_error", "driver_comm_loss",
+         "inverter_comm_loss")
+PRESSURE_UNITS = {0: "psi", 1: "bar", 2: "kPa"}
+TEMPERATURE_UNITS = {0: "F", 1: "C", 2: "K"}
+MODEL_MAJOR = {1: "08", 2: "09", 3: "10", 4: "11", 5: "28"}
+MODEL_MINOR = {1: "A1", 2: "01", 3: "02", 4: "03", 5: "H3", 6: "I3", 7: "04", 8: "H4", 9: "05", 10: "H5", 11: "I6",
+               12: "06", 13: "07", 14: "H7", 15: "I7", 16: "08", 17: "09", 18: "9C", 19: "10", 20: "1I", 21: "11",
+               22: "12", 23: "13", 24: "14"}
+EXCEPTIONS = {1: "illegal function", 2: "illegal data address", 3: "illegal data value", 4: "device failure",
+              5: "acknowledge", 6: "device busy", 8: "memory parity error", 10: "gateway path unavailable",
+              11: "gateway target failed to respond"}
+TEMPERATURES = ("coolant_in_temperature", "coolant_out_temperature", "oil_temperature", "helium_temperature")
+PRESSURES = ("low_pressure", "low_pressure_average", "high_pressure", "high_pressure_average",
+             "delta_pressure_average")
+ANALOGUE = (*TEMPERATURES, *PRESSURES, "motor_current")  # float block order, addresses 7..26
+
+_FRAMER = FramerSocket(DecodePDU(is_server=False))
+
+
+@dataclass(frozen=True)
+class Cpa3Block:
+    """The integer block of a CPA3 panel (55 registers): values x10, exact warning and alarm bit sums."""
+
+    software_patch: int
+    coolant_in_temperature: float
+    coolant_out_temperature: float
+    oil_temperature: float
+    helium_temperature: float
+    low_pressure: float
+    low_pressure_average: float
+    high_pressure: float
+    high_pressure_average: float
+    delta_pressure_average: float
+    motor_current: float
+    operating_hours: float
+    warnings: int
+    alarms: int
+
+
+@dataclass(frozen=True)
+class CompressorStatus:
+    """One decoded register block; names and units derived from codes are properties."""
+
+    operating_state: int
+    compressor_running: bool
+    warnings: int
+    alarms: int
+    coolant_in_temperature: float
+    coolant_out_temperature: float
+    oil_temperature: float
+    helium_temperature: float
+    low_pressure: float
+    low_pressure_average: float
+    high_pressure: float
+    high_pressure_average: float
+    delta_pressure_average: float
+    motor_current: float
+    operating_hours: float
+    pressure_scale: int
+    temperature_scale: int
+    panel_serial: int
+    model_major: int
+    model_minor: int
+    software_major: int
+    software_minor: int
+    cpa3: Cpa3Block | None = None
+
+    @property
+    def operating_state_name(self) -> str:
+        """``running``, ``idling``... (see STATES)."""
+        return state_name(self.operating_state)
+
+    @property
+    def pressure_unit(self) -> str:
+        """psi, bar or kPa; "" for an undocumented scale code."""
+        return PRESSURE_UNITS.get(self.pressure_scale, "")
+
+    @property
+    def temperature_unit(self) -> str:
+        """F, C or K; "" for an undocumented scale code."""
+        return TEMPERATURE_UNITS.get(self.temperature_scale, "")
+
+    @property
+    def model_code(self) -> int:
+        """Register 32 as the panel sends it: major << 8 | minor."""
+        return self.model_major << 8 | self.model_minor
+
+    @property
+    def model(self) -> str:
+        """The model name, e.g. CPA1114."""
+        return model_name(self.model_code)
+
+    @property
+    def software_revision(self) -> str:
+        """major.minor, with .patch from a CPA3 block."""
+        patch = "" if self.cpa3 is None else f".{self.cpa3.software_patch}"
+        return f"{self.software_major}.{self.software_minor}{patch}"
+
+    @property
+    def exact_warnings(self) -> int:
+        """The CPA3 integer sum when present (a float32 cannot hold every bit sum above 2**24)."""
+        return self.warnings if self.cpa3 is None else self.cpa3.warnings
+
+    @property
+    def exact_alarms(self) -> int:
+        """Like ``exact_warnings``."""
+        return self.alarms if self.cpa3 is None else self.cpa3.alarms
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request as the emulator sees it: ``value`` is the register count (FC04) or the value written (FC06)."""
+
+    tid: int
+    unit_id: int
+    function: int
+    address: int
+    value: int
+
+
+def state_name(code: int) -> str:
+    """The operating state's name, ``unknown_<code>`` outside the documented table."""
+    return STATES.get(code, f"unknown_{code}")
+
+
+def flag_names(bits: int) -> list[str]:
+    """The names of the set warning/alarm bits, lowest first; an undocumented bit n is ``bit_<n>``."""
+    return [FLAGS[n] if n < len(FLAGS) else f"bit_{n}" for n in range(bits.bit_length()) if bits >> n & 1]
+
+
+def model_name(code: int) -> str:
+    """``CPA`` + major + minor part per the Cryomech table (0x0418 → CPA1114), ``unknown_<major>_<minor>``."""
+    major, minor = code >> 8 & 0xFF, code & 0xFF
+    if major in MODEL_MAJOR and minor in MODEL_MINOR:
+        return f"CPA{MODEL_MAJOR[major]}{MODEL_MINOR[minor]}"
+    return f"unknown_{major}_{minor}"
+
+
+def read_request(tid: int, unit_id: int = 1, address: int = FIRST_ADDRESS, count: int = CPA2_COUNT) -> bytes:
+    """FC04 Read Input Registers: ``tid 0000 0006 uid 04 addr count`` (12 bytes)."""
+    return _FRAMER.buildFrame(ReadInputRegistersRequest(address=address, count=count, dev_id=unit_id,
+                                                        transaction_id=tid))
+
+
+def write_request(tid: int, value: int, unit_id: int = 1, address: int = FIRST_ADDRESS) -> bytes:
+    """FC06 Write Single Register (1 = start, 0x00FF = stop at address 1); the reply echoes the request."""
+    return _FRAMER.buildFrame(WriteSingleRegisterRequest(address=address, registers=[value], dev_id=unit_id,
+                                                         transaction_id=tid))
+
+
+def read_reply(tid: int, unit_id: int, registers: Sequence[int]) -> bytes:
+    """FC04 reply: ``tid 0000 len uid 04 2N r1 .. rN`` with len = 3 + 2N."""
+    return _FRAMER.buildFrame(ReadInputRegistersResponse(registers=list(registers), dev_id=unit_id,
+                                                         transaction_id=tid))
+
+
+def exception_reply(tid: int, unit_id: int, function: int, code: int) -> bytes:
+    """Modbus exception: ``tid 0000 0003 uid FC|80 code``."""
+    return _FRAMER.buildFrame(ExceptionResponse(function, code, device_id=unit_id, transaction=tid))
+
+
+def frame_size(buffer: bytes) -> int | None:
+    """The full length the MBAP header announces; None until 6 bytes are there or if the header is impossible."""
+    if len(buffer) < 6:
+        return None
+    pid, length = struct.unpack_from(">HH", buffer, 2)
+    return 6 + length if pid == 0 and 2 <= length <= MAX_LENGTH else None
+
+
+def reply_complete(buffer: bytes) -> bool:
+    """True once a whole frame is in, or as soon as the header shows the bytes cannot be a frame."""
+    if len(buffer) < 6:
+        return False
+    size = frame_size(buffer)
+    return size is None or len(buffer) >= size
+
+
+def decode_reply(frame: bytes, tid: int, count: int = CPA2_COUNT, record: str = "CMCPA") -> CompressorStatus:
+    """Check one FC04 reply frame to request ``tid`` and decode its ``count`` registers."""
+    return decode_registers(reply_registers(frame, tid, count, record), record)
+
+
+def reply_registers(frame: bytes, tid: int, count: int, record: str = "CMCPA") -> list[int]:
+    """The registers of an FC04 reply, after checking MBAP, function code and byte count.
+
+    Raises DeviceProtocolError naming the field at fault (a Modbus exception reply included).
+    """
+    if len(frame) < 9:
+        raise _bad(record, "frame", f"{len(frame)} bytes, shorter than any Modbus TCP reply", frame)
+    got_tid, pid, length, _uid, function = struct.unpack_from(">HHHBB", frame)
+    if pid != 0:
+        raise _bad(record, "protocol_id", f"is {pid}, not 0", frame)
+    if length != len(frame) - 6:
+        raise _bad(record, "length", f"says {length} bytes follow, {len(frame) - 6} did", frame)
+    if got_tid != tid:
+        raise _bad(record, "transaction_id", f"is {got_tid}, the request had {tid}", frame)
+    if function & 0x80:
+        code = frame[8]
+        name = EXCEPTIONS.get(code, "unknown exception")
+        raise _bad(record, "exception", f"Modbus exception {code:#04x} ({name}) to FC {function & 0x7F:#04x}", frame)
+    if function != READ_INPUT_REGISTERS:
+        raise _bad(record, "function_code", f"is {function:#04x}, not 0x04", frame)
+    if frame[8] != 2 * count or len(frame) != 9 + 2 * count:
+        raise _bad(record, "byte_count", f"is {frame[8]} with {len(frame) - 9} data bytes, expected {2 * count}",
+                   frame)
+    return list(struct.unpack_from(f">{count}H", frame, 9))
+
+
+def decode_registers(registers: Sequence[int], record: str = "CMCPA") -> CompressorStatus:
+    """The status held by a 53- (CPA2) or 55-register (CPA3) block read from address 1."""
+    if len(registers) not in (CPA2_COUNT, CPA3_COUNT):
+        raise DeviceProtocolError(record, "registers", f"{len(registers)} registers, expected 53 or 55")
+    reg = [0, *registers]  # reg[n] is PDU address n
+
+    def f32(address: int) -> float:
+        return _float32(reg[address], reg[address + 1])
+
+    def tenths(address: int) -> float:
+        return _int16(reg[address]) / 10
+
+    cpa3 = None
+    if len(registers) == CPA3_COUNT:
+        cpa3 = Cpa3Block(
+            software_patch=reg[35] >> 8, coolant_in_temperature=tenths(40), coolant_out_temperature=tenths(41),
+            oil_temperature=tenths(42), helium_temperature=tenths(43), low_pressure=tenths(44),
+            low_pressure_average=tenths(45), high_pressure=tenths(46), high_pressure_average=tenths(47),
+            delta_pressure_average=tenths(48), motor_current=tenths(49), operating_hours=_uint32(reg[50], reg[51]) / 10,
+            warnings=_uint32(reg[52], reg[53]), alarms=_uint32(reg[54], reg[55]),
+        )
+    return CompressorStatus(
+        operating_state=reg[1], compressor_running=reg[2] != 0,
+        warnings=_bit_sum(f32(3), "warnings", record), alarms=_bit_sum(f32(5), "alarms", record),
+        coolant_in_temperature=f32(7), coolant_out_temperature=f32(9), oil_temperature=f32(11),
+        helium_temperature=f32(13), low_pressure=f32(15), low_pressure_average=f32(17), high_pressure=f32(19),
+        high_pressure_average=f32(21), delta_pressure_average=f32(23), motor_current=f32(25),
+        operating_hours=f32(27), pressure_scale=reg[29] & 0xFF, temperature_scale=reg[30] & 0xFF,
+        panel_serial=reg[31], model_major=reg[32] >> 8, model_minor=reg[32] & 0xFF,
+        software_major=reg[33] >> 8, software_minor=reg[33] & 0xFF, cpa3=cpa3,
+    )
+
+
+def encode_registers(status: CompressorStatus) -> list[int]:
+    """The register block (55 with a CPA3 block, else 53) a panel in ``status`` serves from address 1."""
+    reg = [0] * (CPA3_COUNT + 1)
+    reg[1], reg[2] = status.operating_state, int(status.compressor_running)
+    values = [-float(status.warnings), -float(status.alarms), *(getattr(status, name) for name in ANALOGUE),
+              status.operating_hours]
+    for address, value in zip(range(3, 29, 2), values, strict=True):
+        reg[address], reg[address + 1] = _words32(struct.pack(">f", value))
+    reg[29], reg[30], reg[31] = status.pressure_scale, status.temperature_scale, status.panel_serial
+    reg[32] = status.model_major << 8 | status.model_minor
+    reg[33] = status.software_major << 8 | status.software_minor
+    if status.cpa3 is None:
+        return reg[1 : CPA2_COUNT + 1]
+    block = status.cpa3
+    reg[35] = block.software_patch << 8
+    for address, name in enumerate(ANALOGUE, start=40):
+        reg[address] = round(getattr(block, name) * 10) & 0xFFFF
+    reg[50], reg[51] = _words32(struct.pack(">I", round(block.operating_hours * 10)))
+    reg[52], reg[53] = _words32(struct.pack(">I", block.warnings))
+    reg[54], reg[55] = _words32(struct.pack(">I", block.alarms))
+    return reg[1:]
+
+
+def decode_request(frame: bytes) -> Request | None:
+    """A request as the panel reads it: ``tid 0000 len uid FC addr value``; None if it is not one.
+
+    Any function code is returned (address and value 0 unless it is the 12-byte FC04/FC06 form) so that
+    the emulator can answer "illegal function".
+    """
+    if len(frame) < 8 or frame_size(frame) != len(frame):
+        return None
+    tid, _pid, _length, unit_id, function = struct.unpack_from(">HHHBB", frame)
+    if function not in (READ_INPUT_REGISTERS, WRITE_SINGLE_REGISTER):
+        return Request(tid, unit_id, function, 0, 0)
+    if len(frame) != 12:
+        return None
+    address, value = struct.unpack_from(">HH", frame, 8)
+    return Request(tid, unit_id, function, address, value)
+
+
+def measurements(status: CompressorStatus) -> list[Measurement]:
+    """Every stored label of a status, with its unit (the scales decide pressure and temperature units)."""
+    units = {**dict.fromkeys(TEMPERATURES, status.temperature_unit), **dict.fromkeys(PRESSURES, status.pressure_unit),
+             "motor_current": "A", "operating_hours": "h"}
+    warnings, alarms = status.exact_warnings, status.exact_alarms
+    return [
+        Measurement("operating_state", status.operating_state),
+        Measurement("operating_state_name", status.operating_state_name),
+        Measurement("compressor_running", status.compressor_running),
+        Measurement("warnings", warnings),
+        Measurement("warning_flags", ",".join(flag_names(warnings))),
+        Measurement("alarms", alarms),
+        Measurement("alarm_flags", ",".join(flag_names(alarms))),
+        *(Measurement(name, getattr(status, name), unit) for name, unit in units.items()),
+        Measurement("pressure_scale", status.pressure_scale),
+        Measurement("temperature_scale", status.temperature_scale),
+        Measurement("panel_serial", status.panel_serial),
+        Measurement("model_code", status.model_code),
+        Measurement("model", status.model),
+        Measurement("software_revision", status.software_revision),
+    ]
+
+
+def hex_excerpt(data: bytes) -> str:
+    """The first 64 bytes in hex, for error messages."""
+    more = f" ... ({len(data)} bytes)" if len(data) > HEX_LIMIT else ""
+    return data[:HEX_LIMIT].hex(" ") + more
+
+
+def _bad(record: str, field: str, reason: str, frame: bytes) -> DeviceProtocolError:
+    return DeviceProtocolError(record, field, f"{reason}; frame {hex_excerpt(frame)}")
+
+
+def _words32(packed: bytes) -> tuple[int, int]:
+    high, low = struct.unpack(">HH", packed)
+    return low, high  # CDAB: the low word sits at the lower address
+
+
+def _float32(low: int, high: int) -> float:
+    value: float = struct.unpack(">f", struct.pack(">HH", high, low))[0]
+    if not math.isfinite(value):
+        return value
+    exact = struct.pack(">f", value)
+    for digits in range(6, 10):  # the shortest decimal that is the same float32: 65.2, not 65.19999694824219
+        short = float(f"{value:.{digits}g}")
+        if abs(short) <= FLOAT32_MAX and struct.pack(">f", short) == exact:
+            return short
+    return value
+
+
+def _uint32(low: int, high: int) -> int:
+    return high << 16 | low
+
+
+def _int16(word: int) -> int:
+    return word - 0x10000 if word & 0x8000 else word
+
+
+def _bit_sum(value: float, field: str, record: str) -> int:
+    """Warnings and alarms are minus the bit sum as a float; -0.0 is "none" (seen on a real panel)."""
+    if not math.isfinite(value) or abs(value) >= 2**32:
+        raise DeviceProtocolError(record, field, f"{value!r} is not a bit sum")
+    return round(abs(value))

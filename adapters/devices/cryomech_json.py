@@ -1,0 +1,198 @@
+"""JSON-CMCPA reader: a Cryomech CPA compressor's status as one flat JSON object over HTTP GET.
+
+Assumed contract (nothing public describes this device): ``GET http://host:port/path`` (port 80, path ``/``)
+returns a JSON object whose keys are the CMCPA labels, for example::
+
+    {"operating_state": 3, "compressor_running": true, "warnings": 0, "coolant_in_temperature": "65.2",
+     "low_pressure": 80.1, "pressure_scale": 0, "temperature_scale": 0, "model_code": 1048, ...}
+
+- Values may be numbers or numeric strings (whitespace around them is ignored); code labels want integers
+  (``3``, ``3.0``, ``"3"``), ``compressor_running`` true/false, 0/1, on/off or yes/no, text labels text or
+  numbers. A value of the wrong kind skips its key, and so does a missing key.
+- ``operating_state_name``, ``warning_flags``, ``alarm_flags`` and ``model`` are derived from their codes
+  when the document has the code only; warnings and alarms may be given as the panel's negative sum.
+- Units, as on the panel: temperatures per ``temperature_scale`` and pressures per ``pressure_scale``
+  (0/1/2 = F/C/K and psi/bar/kPa; "" when the document has no or an unknown scale), motor current A, hours h.
+- Any other key that is a valid label (an ASCII letter, then letters, digits or ``_``, at most 64, not a
+  reserved name) is kept as a raw reading (unit "") when its value is a number, true/false or text; nested
+  values and null are skipped.
+- ``timestamp`` (ISO 8601, or seconds since the epoch; UTC when no zone is given) becomes the source time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices.cryomech import check_options, split_address
+from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport
+from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
+from ricochetdb.domain.readings import RESERVED_LABELS, Measurement, Value
+
+logger = logging.getLogger(__name__)
+
+DEVICE_TYPE = "JSON-CMCPA"
+DEFAULT_PORT = 80
+OPTIONS = ("port", "timeout", "path")
+INT64 = 2**63
+LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}", re.ASCII)
+TRUE, FALSE = frozenset({"true", "on", "yes", "1"}), frozenset({"false", "off", "no", "0"})
+
+TEXTS = ("operating_state_name", "warning_flags", "alarm_flags", "model", "software_revision")
+FLOATS = (*codec.ANALOGUE, "operating_hours")
+DERIVED: dict[str, tuple[str, Callable[[int], str]]] = {
+    "operating_state_name": ("operating_state", codec.state_name),
+    "warning_flags": ("warnings", lambda bits: ",".join(codec.flag_names(bits))),
+    "alarm_flags": ("alarms", lambda bits: ",".join(codec.flag_names(bits))),
+    "model": ("model_code", codec.model_name),
+}
+LABELS = tuple(m.label for m in codec.measurements(codec.decode_registers([0] * codec.CPA2_COUNT)))
+
+
+def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
+    """The Measurements of one JSON document (see the module docstring); DeviceProtocolError if it is not one."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise DeviceProtocolError(record, "", f"not JSON ({error}); body {codec.hex_excerpt(body)}") from None
+    if not isinstance(document, dict):
+        raise DeviceProtocolError(record, "", f"not a JSON object; body {codec.hex_excerpt(body)}")
+    values: dict[str, Value] = {}
+    for label in LABELS:
+        if label in document and (value := _known(label, document[label])) is not None:
+            values[label] = value
+    for label, (code, name) in DERIVED.items():
+        number = values.get(code)
+        if label not in values and isinstance(number, int):
+            values[label] = name(number)
+    units = _units(values)
+    when = _source_time(document.get("timestamp"))
+    known = [Measurement(label, values[label], units.get(label, ""), when) for label in LABELS if label in values]
+    extra = [
+        Measurement(key, value, "", when)
+        for key, raw in document.items()
+        if key not in LABELS and LABEL.fullmatch(key) and key not in RESERVED_LABELS
+        and (value := _raw(raw)) is not None
+    ]
+    return known + extra
+
+
+class CryomechJsonReader:
+    """Polls the JSON page through the shared HTTP transport (keep-alive, timeout, back-off)."""
+
+    def __init__(self, transport: HttpTransport, address: str, path: str = "/", device_type: str = DEVICE_TYPE) -> None:
+        self.transport = transport
+        self.address = address
+        self.path = path
+        self.device_type = device_type
+
+    def read(self) -> list[Measurement]:
+        """One GET and its Measurements; only DeviceError subclasses escape."""
+        body = self.transport.get(self.path)
+        try:
+            return parse_document(body, self.transport.name)
+        except DeviceProtocolError:
+            raise
+        except Exception as error:
+            logger.debug("%s: unexpected parsing failure", self.transport.name, exc_info=True)
+            raise DeviceProtocolError(
+                self.transport.name, "", f"{type(error).__name__}: {error}; body {codec.hex_excerpt(body)}"
+            ) from error
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self.transport.close()
+
+
+def build(device_type: str, address: str, options: Mapping[str, Any]) -> CryomechJsonReader:
+    """A reader for ``address`` (``host`` or ``host:port``, default port 80); options port, timeout, path."""
+    check_options(device_type, address, options, OPTIONS)
+    path = options.get("path", "/")
+    if not isinstance(path, str):
+        raise ValidationError(f"{device_type} {address}", "path", f"must be text, not {type(path).__name__}")
+    host, port = split_address(device_type, address, DEFAULT_PORT)
+    port = options.get("port", port)
+    transport = HttpTransport(f"{device_type} {host}:{port}", base_url=f"http://{host}:{port}",
+                              timeout=float(options.get("timeout", DEFAULT_TIMEOUT)))
+    return CryomechJsonReader(transport, address, path, device_type)
+
+
+def _known(label: str, raw: Any) -> Value:
+    """The value of a CMCPA label coerced to its kind (flag, text, float, else integer code), None to skip it."""
+    if label == "compressor_running":
+        return _flag(raw)
+    if label in TEXTS:
+        return raw.strip() if isinstance(raw, str) else _text_of_number(raw)
+    number = _number(raw)
+    if label in FLOATS:
+        return None if number is None else float(number)
+    if isinstance(number, float):
+        number = int(number) if number.is_integer() and abs(number) < INT64 else None
+    return abs(number) if number is not None and label in ("warnings", "alarms") else number
+
+
+def _units(values: Mapping[str, Value]) -> dict[str, str]:
+    pressure, temperature = values.get("pressure_scale"), values.get("temperature_scale")
+    pressure = codec.PRESSURE_UNITS.get(pressure, "") if isinstance(pressure, int) else ""
+    temperature = codec.TEMPERATURE_UNITS.get(temperature, "") if isinstance(temperature, int) else ""
+    return {**dict.fromkeys(codec.PRESSURES, pressure), **dict.fromkeys(codec.TEMPERATURES, temperature),
+            "motor_current": "A", "operating_hours": "h"}
+
+
+def _number(raw: Any) -> int | float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            raw = int(text)
+        except ValueError:
+            try:
+                raw = float(text)
+            except ValueError:
+                return None
+    if isinstance(raw, int):
+        return raw if abs(raw) < INT64 else float(raw)
+    return raw if isinstance(raw, float) else None
+
+
+def _flag(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in TRUE or text in FALSE:
+            return text in TRUE
+    number = _number(raw)
+    return bool(number) if number in (0, 1) else None
+
+
+def _text_of_number(raw: Any) -> str | None:
+    return str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+
+
+def _raw(raw: Any) -> Value:
+    if isinstance(raw, bool):
+        return raw
+    number = _number(raw)
+    if number is not None:
+        return number
+    return raw.strip() if isinstance(raw, str) else None
+
+
+def _source_time(raw: Any) -> datetime | None:
+    try:
+        if isinstance(raw, str):
+            when = datetime.fromisoformat(raw.strip())
+            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+            return datetime.fromtimestamp(raw, UTC)
+    except (ValueError, OverflowError, OSError):
+        logger.debug("ignoring an unreadable timestamp %r", raw)
+    return None

@@ -1,0 +1,47 @@
+"""JSON-CMCPA emulator: the simulated Cryomech compressor's labels as one JSON object on ``GET /``."""
+
+# mypy: allow-subclassing-any
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.emulators.base import HttpEmulator
+from ricochetdb.adapters.emulators.cryomech import SimulatedCompressor
+
+
+class CryomechJsonEmulator(HttpEmulator):
+    """Serves ``/`` (query strings ignored); every other path is a 404."""
+
+    device_type = "JSON-CMCPA"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        fault: str = "none",
+        slow_delay: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(host, port, fault, slow_delay, clock)
+        self.compressor = SimulatedCompressor(clock)
+
+    def device_options(self) -> dict[str, Any]:
+        """What a reader needs to poll this emulator."""
+        return {"port": self.port, "path": "/"}
+
+    def page(self, path: str) -> tuple[str, bytes] | None:
+        """The status document, with the panel's own time as ``timestamp``."""
+        if path.partition("?")[0] != "/":
+            return None
+        document: dict[str, Any] = {
+            m.label: round(m.value, 2) if isinstance(m.value, float) else m.value
+            for m in codec.measurements(self.compressor.status())
+        }
+        document["timestamp"] = datetime.fromtimestamp(self.clock(), UTC).isoformat()
+        return "application/json", json.dumps(document).encode()

@@ -1,0 +1,106 @@
+"""The main job end to end: emulated devices over real sockets, polled into a SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ricochetdb.adapters.devices.registry import build_reader
+from ricochetdb.adapters.emulators.cryostat import EMULATORS, start_cryostat, start_emulator, stop_all
+from ricochetdb.adapters.sqlite.store import SqliteStore
+from ricochetdb.application.polling import Poller
+from ricochetdb.entrypoints.cli import main
+from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config
+
+
+@pytest.mark.parametrize("kind", sorted(EMULATORS))
+def test_each_device_type_is_polled_into_sqlite(kind: str, tmp_path: Path) -> None:
+    device = start_emulator(kind)
+    store = SqliteStore(str(tmp_path / "poll.sqlite"))
+    poller = Poller(store.clock, store.clock, {}, store.events("device_events"))
+    try:
+        poller.add(build_reader(device.device_type, device.address, {**device.options, "timeout": 2.0}), "r")
+        result = poller.fetch()
+        assert result.failures == []
+        assert poller.upload(store) == result.count > 0
+        stored = store.readings("r").latest(device.address)
+        assert {r.label for r in stored} == {r.label for r in result.readings["r"]}
+        assert all(r.device_type == device.device_type and r.timestamp == result.timestamp for r in stored)
+    finally:
+        poller.close()
+        device.emulator.stop()
+        store.close()
+
+
+def test_fifty_devices_with_five_silent_take_about_one_timeout(tmp_path: Path) -> None:
+    timeout = 0.5
+    devices = [start_emulator("CPX200", fault="silent" if i % 10 == 0 else "none") for i in range(50)]
+    store = SqliteStore(str(tmp_path / "fifty.sqlite"))
+    poller = Poller(store.clock, store.clock)
+    try:
+        for device in devices:
+            poller.add(build_reader("CPX200", device.address, {"timeout": timeout}), "power")
+        started = time.monotonic()
+        result = poller.fetch()
+        elapsed = time.monotonic() - started
+        assert len(result.failures) == 5 and len(result.readings["power"]) == 45 * 10
+        assert elapsed < 4 * timeout, f"one fetch took {elapsed:.2f} s"
+    finally:
+        poller.close()
+        stop_all(devices)
+        store.close()
+
+
+def test_the_poll_command_stores_every_device_of_the_emulated_cryostat(tmp_path: Path) -> None:
+    devices = start_cryostat()
+    try:
+        config = PollConfig(0.2, "slow", [DeviceEntry(d.device_type, d.address, "slow", d.options) for d in devices])
+        (tmp_path / "devices.toml").write_text(dump_config(config))
+        db = f"sqlite:///{tmp_path / 'poll.sqlite'}"
+        assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "2"]) == 0
+    finally:
+        stop_all(devices)
+    store = SqliteStore(str(tmp_path / "poll.sqlite"))
+    stored_types = {r.device_type for r in store.readings("slow").latest()}
+    assert stored_types == {d.device_type for d in devices}
+    assert len({r.timestamp for r in store.readings("slow").find(label="T_4K")}) == 2
+    store.close()
+
+
+def test_ctrl_c_stops_the_poll_loop_cleanly_after_the_cycle(tmp_path: Path) -> None:
+    device = start_emulator("JSON-SCALE")
+    try:
+        config = PollConfig(0.2, "scale", [DeviceEntry("JSON-SCALE", device.address, "scale", device.options)])
+        (tmp_path / "devices.toml").write_text(dump_config(config))
+        db = f"sqlite:///{tmp_path / 'poll.sqlite'}"
+        command = [sys.executable, "-m", "ricochetdb.entrypoints.cli", "--db", db, "--json", "poll", "--config",
+                   str(tmp_path / "devices.toml")]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        device.emulator.stop()
+    assert process.returncode == 0, err
+    assert '"cycles"' in out and "SIGINT received" in err
+    store = SqliteStore(str(tmp_path / "poll.sqlite"))
+    assert len(store.readings("scale").find(label="weight")) >= 2
+    store.close()
+
+
+def test_the_demo_prints_the_latest_reading_of_every_label(tmp_path: Path) -> None:
+    env = {**os.environ, "RICOCHETDB_URI": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "ricochetdb.entrypoints.cli", "demo", "--cycles", "2", "--interval", "0.2"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "0 failures" in done.stderr
+    for label in ("T_4K", "weight", "ch1_resistance", "pid0_setpoint", "model", "out1_voltage_measured", "ch4_cv"):
+        assert f" {label} " in done.stdout, label
