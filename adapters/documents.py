@@ -11,6 +11,7 @@ from typing import Any, Generic
 
 from ricochetdb.application.ports import R
 from ricochetdb.domain.events import DeviceEvent
+from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.records import Detector, HistoryRecord, Run, Stream, StreamDetector, Temperature
 from ricochetdb.domain.validation import from_micros, to_micros
 
@@ -146,6 +147,23 @@ def event_doc(event: DeviceEvent) -> Document:
 
 def event_from_doc(doc: Document) -> DeviceEvent:
     return DeviceEvent(doc["device_type"], doc["device"], doc["state"], doc["error"], doc["timestamp"])
+
+
+def processing_doc(result: ProcessingResult) -> Document:
+    """A processing result as stored: the file's content, plus the name of the file it came from."""
+    return {
+        **result.extra,
+        "stream_id": result.stream_id,
+        "timestamp": result.generated,
+        "records": result.records,
+        "source_file": result.source,
+    }
+
+
+def processing_from_doc(doc: Document) -> ProcessingResult:
+    known = {"_id", "stream_id", "timestamp", "records", "source_file"}
+    extra = {key: value for key, value in doc.items() if key not in known}
+    return ProcessingResult(doc["stream_id"], doc["timestamp"], doc["records"], extra, doc.get("source_file", ""))
 
 
 def _encode(value: Any) -> Any:

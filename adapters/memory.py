@@ -14,6 +14,7 @@ from ricochetdb.application.ports import (
     Clock,
     DaqMessageLog,
     DeviceEventLog,
+    ProcessingRepository,
     R,
     ReadingRepository,
     ReadingStats,
@@ -23,6 +24,7 @@ from ricochetdb.application.ports import (
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
@@ -132,6 +134,21 @@ class InMemoryDeviceEventLog(DeviceEventLog):
         return found if limit is None else found[:limit]
 
 
+class InMemoryProcessingRepository(ProcessingRepository):
+    def __init__(self, results: dict[str, ProcessingResult]) -> None:
+        self.results = results
+
+    def store_if_newer(self, result: ProcessingResult) -> bool:
+        held = self.results.get(result.stream_id)
+        if held is not None and held.generated >= result.generated:
+            return False
+        self.results[result.stream_id] = copy.deepcopy(result)
+        return True
+
+    def get(self, stream_id: str) -> ProcessingResult | None:
+        return copy.deepcopy(self.results.get(stream_id))
+
+
 class InMemoryStore(Store):
     """Everything in dicts, per collection; lost at exit."""
 
@@ -141,6 +158,7 @@ class InMemoryStore(Store):
         self.reading_rows: dict[str, dict[str, Reading]] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.event_rows: dict[str, list[DeviceEvent]] = {}
+        self.results: dict[str, dict[str, ProcessingResult]] = {}
 
     def detectors(self, collection: str) -> RecordRepository[Detector]:
         return InMemoryRecordRepository(self.records.setdefault(collection, {}), DETECTORS)
@@ -159,6 +177,9 @@ class InMemoryStore(Store):
 
     def events(self, collection: str) -> DeviceEventLog:
         return InMemoryDeviceEventLog(self.event_rows.setdefault(collection, []))
+
+    def processing(self, collection: str) -> ProcessingRepository:
+        return InMemoryProcessingRepository(self.results.setdefault(collection, {}))
 
     def describe(self) -> str:
         return "memory://"

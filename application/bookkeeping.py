@@ -147,9 +147,7 @@ class StreamBook(DatedBook[Stream]):
         temperature = Temperature.create(name, mean_temp, std_temp)
         return self._change(name, lambda stream: stream.set_temperature(temperature))
 
-    def compute_temperature(
-        self, name: str, readings_collection: str, label: str, device: str | None = None
-    ) -> Stream:
+    def compute_temperature(self, name: str, readings_collection: str, label: str, device: str | None = None) -> Stream:
         """Mean/std of a thermometer's readings between the stream's start and stop, by the store."""
         stream = self.get(name)
         if stream.start_date is None or stream.stop_date is None:

@@ -171,4 +171,3 @@ def _read(reader: DeviceReader) -> list[Measurement] | DeviceError:
     except Exception as error:  # a reader bug must not stop the other devices
         logger.exception("%s %s: unexpected error in its reader", reader.device_type, reader.address)
         return DeviceError(f"{reader.device_type} {reader.address}", "", f"reader bug: {error!r}")
-

@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import ClockSource, Measurement, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
@@ -110,6 +111,21 @@ class DeviceEventLog(abc.ABC):
         """Events, newest first."""
 
 
+class ProcessingRepository(abc.ABC):
+    """One collection of processing results: the latest generation of each stream."""
+
+    @abc.abstractmethod
+    def store_if_newer(self, result: ProcessingResult) -> bool:
+        """Atomically replace the stream's result if ``result`` is strictly newer; True if it was stored.
+
+        Returns only once the write is acknowledged, so the source file may then be deleted.
+        """
+
+    @abc.abstractmethod
+    def get(self, stream_id: str) -> ProcessingResult | None:
+        """The stored result of the stream, or None."""
+
+
 @runtime_checkable
 class Clock(Protocol):
     """Gives "now" as an aware UTC datetime, and says whose clock it was."""
@@ -141,6 +157,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def events(self, collection: str) -> DeviceEventLog: ...
+
+    @abc.abstractmethod
+    def processing(self, collection: str) -> ProcessingRepository: ...
 
     @abc.abstractmethod
     def describe(self) -> str:

@@ -39,6 +39,9 @@ def validate_message(message: Any, position: int) -> DaqMessage:
         if field not in message:
             raise ValidationError(record, field, "mandatory field is missing")
     check_keys(message, record)
+    for key in message:
+        if key.startswith("_"):
+            raise ValidationError(record, key, "fields starting with '_' are reserved for the store")
     topic = check_name(message["topic"], record, "topic")
     timestamp = _timestamp(message["timestamp"], record)
     body = dict(message)

@@ -56,8 +56,8 @@ def check_label(label: Any, record: str) -> str:
     """A label becomes a field name in MongoDB: refuse operators, dots and reserved names."""
     name = check_name(label, record, "label")
     check_keys({name: None}, record, "label")
-    if name in RESERVED_LABELS:
-        raise ValidationError(record, name, "is a reserved field name, rename it in the mapping")
+    if name in RESERVED_LABELS or name.startswith("_"):
+        raise ValidationError(record, name, "is a reserved field name (or starts with '_'), rename it in the mapping")
     return name
 
 

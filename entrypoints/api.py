@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from types import TracebackType
 
+from ricochetdb.adapters.processing_files import FolderProcessingFiles
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
@@ -62,6 +64,14 @@ class Ricochet:
 
     def reading_book(self, collection: str) -> ReadingBook:
         return ReadingBook(self.store, collection)
+
+    @property
+    def processing(self) -> ProcessingLoader:
+        """The processing-results loader of the default collection (``processing_results``)."""
+        return self.processing_loader(self.collections["processing"])
+
+    def processing_loader(self, collection: str) -> ProcessingLoader:
+        return ProcessingLoader(self.store.processing(collection), FolderProcessingFiles())
 
     def poller(self, config: PollConfig) -> Poller:
         """A poller of the configured devices, stamping with this store's clock; close it when done."""

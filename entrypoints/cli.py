@@ -164,6 +164,22 @@ def _readings(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     latest.set_defaults(handler=lambda a, api: [_reading(r) for r in api.readings.latest(a.device)])
 
 
+def _ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ingest = sub.add_parser("ingest", help="load processing result files newer than the database, then delete them")
+    ingest.add_argument("folder")
+    ingest.add_argument("--regexp", default=r".*\.json", help=r"file names to take (whole name), default '.*\.json'")
+    ingest.add_argument("--keep", action="store_true", help="do not delete the loaded files")
+    ingest.set_defaults(handler=_run_ingest)
+
+
+def _run_ingest(args: argparse.Namespace, api: Ricochet) -> Any:
+    report = api.processing.parse_folder(args.folder, args.regexp, delete_files=not args.keep)
+    rows = [{"file": name, "outcome": "loaded", "reason": ""} for name in report.loaded]
+    rows += [{"file": name, "outcome": "skipped", "reason": why} for name, why in report.skipped]
+    rows += [{"file": name, "outcome": "rejected", "reason": why} for name, why in report.rejected]
+    return rows
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ricochetdb", description=__doc__)
     parser.add_argument(
@@ -181,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stream_extras(_dated(sub, "stream"))
     _daq(sub)
     _readings(sub)
+    _ingest(sub)
     add_commands(sub)
     return parser
 

@@ -28,6 +28,7 @@ DEFAULT_COLLECTIONS = {
     "daq": "daq_messages",
     "readings": "readings",
     "events": "device_events",
+    "processing": "processing_results",
 }
 
 

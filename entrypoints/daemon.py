@@ -51,7 +51,10 @@ def poll_loop(
             logger.error("readings refused by the store: %s", error)
         stats.cycles += 1
         logger.info(
-            "cycle %d: %d readings, %d failures, at %s", stats.cycles, result.count, len(result.failures),
+            "cycle %d: %d readings, %d failures, at %s",
+            stats.cycles,
+            result.count,
+            len(result.failures),
             result.timestamp.isoformat(),
         )
         if cycles is not None and stats.cycles >= cycles:

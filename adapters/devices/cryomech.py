@@ -96,8 +96,9 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> Cryomec
         raise ValidationError(f"{device_type} {address}", "registers", f"must be 53 or 55, not {registers!r}")
     host, port = split_address(device_type, address, DEFAULT_PORT)
     port = options.get("port", port)
-    transport = TcpTransport(f"{device_type} {host}:{port}", host=host, port=port,
-                             timeout=float(options.get("timeout", DEFAULT_TIMEOUT)))
+    transport = TcpTransport(
+        f"{device_type} {host}:{port}", host=host, port=port, timeout=float(options.get("timeout", DEFAULT_TIMEOUT))
+    )
     return CryomechReader(transport, address, int(options.get("unit_id", 1)), registers, device_type)
 
 

@@ -54,27 +54,92 @@ MAX_LENGTH = 254  # uid + the largest Modbus PDU (253 bytes)
 HEX_LIMIT = 64
 FLOAT32_MAX = 3.4028234663852886e38
 
-STATES = {0: "idling", 2: "starting", 3: "running", 5: "stopping", 6: "error_lockout", 7: "error",
-          8: "helium_overtemp_cooldown", 9: "power_related_error", 15: "recovered_from_error"}
-FLAGS = ("coolant_in_high", "coolant_in_low", "coolant_out_high", "coolant_out_low", "oil_high", "oil_low",
-         "helium_high", "helium_low", "low_pressure_high", "low_pressure_low", "high_pressure_high",
-         "high_pressure_low", "delta_pressure_high", "delta_pressure_low", "motor_current_low", "three_phase_error",
-         "power_supply_error", "static_pressure_high", "static_pressure_low", "cold_head_motor_stall",
-         "coolant_in_sensor", "coolant_out_sensor", "helium_sensor", "oil_sensor", "high_pressure_sensor",
-         "low_pressure_sensor", "motor_current_sensor", "motor_current_high", "inverter_error", "driver_comm_loss",
-         "inverter_comm_loss")
+STATES = {
+    0: "idling",
+    2: "starting",
+    3: "running",
+    5: "stopping",
+    6: "error_lockout",
+    7: "error",
+    8: "helium_overtemp_cooldown",
+    9: "power_related_error",
+    15: "recovered_from_error",
+}
+FLAGS = (
+    "coolant_in_high",
+    "coolant_in_low",
+    "coolant_out_high",
+    "coolant_out_low",
+    "oil_high",
+    "oil_low",
+    "helium_high",
+    "helium_low",
+    "low_pressure_high",
+    "low_pressure_low",
+    "high_pressure_high",
+    "high_pressure_low",
+    "delta_pressure_high",
+    "delta_pressure_low",
+    "motor_current_low",
+    "three_phase_error",
+    "power_supply_error",
+    "static_pressure_high",
+    "static_pressure_low",
+    "cold_head_motor_stall",
+    "coolant_in_sensor",
+    "coolant_out_sensor",
+    "helium_sensor",
+    "oil_sensor",
+    "high_pressure_sensor",
+    "low_pressure_sensor",
+    "motor_current_sensor",
+    "motor_current_high",
+    "inverter_error",
+    "driver_comm_loss",
+    "inverter_comm_loss",
+)
 PRESSURE_UNITS = {0: "psi", 1: "bar", 2: "kPa"}
 TEMPERATURE_UNITS = {0: "F", 1: "C", 2: "K"}
 MODEL_MAJOR = {1: "08", 2: "09", 3: "10", 4: "11", 5: "28"}
-MODEL_MINOR = {1: "A1", 2: "01", 3: "02", 4: "03", 5: "H3", 6: "I3", 7: "04", 8: "H4", 9: "05", 10: "H5", 11: "I6",
-               12: "06", 13: "07", 14: "H7", 15: "I7", 16: "08", 17: "09", 18: "9C", 19: "10", 20: "1I", 21: "11",
-               22: "12", 23: "13", 24: "14"}
-EXCEPTIONS = {1: "illegal function", 2: "illegal data address", 3: "illegal data value", 4: "device failure",
-              5: "acknowledge", 6: "device busy", 8: "memory parity error", 10: "gateway path unavailable",
-              11: "gateway target failed to respond"}
+MODEL_MINOR = {
+    1: "A1",
+    2: "01",
+    3: "02",
+    4: "03",
+    5: "H3",
+    6: "I3",
+    7: "04",
+    8: "H4",
+    9: "05",
+    10: "H5",
+    11: "I6",
+    12: "06",
+    13: "07",
+    14: "H7",
+    15: "I7",
+    16: "08",
+    17: "09",
+    18: "9C",
+    19: "10",
+    20: "1I",
+    21: "11",
+    22: "12",
+    23: "13",
+    24: "14",
+}
+EXCEPTIONS = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "device failure",
+    5: "acknowledge",
+    6: "device busy",
+    8: "memory parity error",
+    10: "gateway path unavailable",
+    11: "gateway target failed to respond",
+}
 TEMPERATURES = ("coolant_in_temperature", "coolant_out_temperature", "oil_temperature", "helium_temperature")
-PRESSURES = ("low_pressure", "low_pressure_average", "high_pressure", "high_pressure_average",
-             "delta_pressure_average")
+PRESSURES = ("low_pressure", "low_pressure_average", "high_pressure", "high_pressure_average", "delta_pressure_average")
 ANALOGUE = (*TEMPERATURES, *PRESSURES, "motor_current")  # float block order, addresses 7..26
 
 _FRAMER = FramerSocket(DecodePDU(is_server=False))
@@ -201,20 +266,21 @@ def model_name(code: int) -> str:
 
 def read_request(tid: int, unit_id: int = 1, address: int = FIRST_ADDRESS, count: int = CPA2_COUNT) -> bytes:
     """FC04 Read Input Registers: ``tid 0000 0006 uid 04 addr count`` (12 bytes)."""
-    return _FRAMER.buildFrame(ReadInputRegistersRequest(address=address, count=count, dev_id=unit_id,
-                                                        transaction_id=tid))
+    return _FRAMER.buildFrame(
+        ReadInputRegistersRequest(address=address, count=count, dev_id=unit_id, transaction_id=tid)
+    )
 
 
 def write_request(tid: int, value: int, unit_id: int = 1, address: int = FIRST_ADDRESS) -> bytes:
     """FC06 Write Single Register (1 = start, 0x00FF = stop at address 1); the reply echoes the request."""
-    return _FRAMER.buildFrame(WriteSingleRegisterRequest(address=address, registers=[value], dev_id=unit_id,
-                                                         transaction_id=tid))
+    return _FRAMER.buildFrame(
+        WriteSingleRegisterRequest(address=address, registers=[value], dev_id=unit_id, transaction_id=tid)
+    )
 
 
 def read_reply(tid: int, unit_id: int, registers: Sequence[int]) -> bytes:
     """FC04 reply: ``tid 0000 len uid 04 2N r1 .. rN`` with len = 3 + 2N."""
-    return _FRAMER.buildFrame(ReadInputRegistersResponse(registers=list(registers), dev_id=unit_id,
-                                                         transaction_id=tid))
+    return _FRAMER.buildFrame(ReadInputRegistersResponse(registers=list(registers), dev_id=unit_id, transaction_id=tid))
 
 
 def exception_reply(tid: int, unit_id: int, function: int, code: int) -> bytes:
@@ -264,8 +330,7 @@ def reply_registers(frame: bytes, tid: int, count: int, record: str = "CMCPA") -
     if function != READ_INPUT_REGISTERS:
         raise _bad(record, "function_code", f"is {function:#04x}, not 0x04", frame)
     if frame[8] != 2 * count or len(frame) != 9 + 2 * count:
-        raise _bad(record, "byte_count", f"is {frame[8]} with {len(frame) - 9} data bytes, expected {2 * count}",
-                   frame)
+        raise _bad(record, "byte_count", f"is {frame[8]} with {len(frame) - 9} data bytes, expected {2 * count}", frame)
     return list(struct.unpack_from(f">{count}H", frame, 9))
 
 
@@ -284,21 +349,45 @@ def decode_registers(registers: Sequence[int], record: str = "CMCPA") -> Compres
     cpa3 = None
     if len(registers) == CPA3_COUNT:
         cpa3 = Cpa3Block(
-            software_patch=reg[35] >> 8, coolant_in_temperature=tenths(40), coolant_out_temperature=tenths(41),
-            oil_temperature=tenths(42), helium_temperature=tenths(43), low_pressure=tenths(44),
-            low_pressure_average=tenths(45), high_pressure=tenths(46), high_pressure_average=tenths(47),
-            delta_pressure_average=tenths(48), motor_current=tenths(49), operating_hours=_uint32(reg[50], reg[51]) / 10,
-            warnings=_uint32(reg[52], reg[53]), alarms=_uint32(reg[54], reg[55]),
+            software_patch=reg[35] >> 8,
+            coolant_in_temperature=tenths(40),
+            coolant_out_temperature=tenths(41),
+            oil_temperature=tenths(42),
+            helium_temperature=tenths(43),
+            low_pressure=tenths(44),
+            low_pressure_average=tenths(45),
+            high_pressure=tenths(46),
+            high_pressure_average=tenths(47),
+            delta_pressure_average=tenths(48),
+            motor_current=tenths(49),
+            operating_hours=_uint32(reg[50], reg[51]) / 10,
+            warnings=_uint32(reg[52], reg[53]),
+            alarms=_uint32(reg[54], reg[55]),
         )
     return CompressorStatus(
-        operating_state=reg[1], compressor_running=reg[2] != 0,
-        warnings=_bit_sum(f32(3), "warnings", record), alarms=_bit_sum(f32(5), "alarms", record),
-        coolant_in_temperature=f32(7), coolant_out_temperature=f32(9), oil_temperature=f32(11),
-        helium_temperature=f32(13), low_pressure=f32(15), low_pressure_average=f32(17), high_pressure=f32(19),
-        high_pressure_average=f32(21), delta_pressure_average=f32(23), motor_current=f32(25),
-        operating_hours=f32(27), pressure_scale=reg[29] & 0xFF, temperature_scale=reg[30] & 0xFF,
-        panel_serial=reg[31], model_major=reg[32] >> 8, model_minor=reg[32] & 0xFF,
-        software_major=reg[33] >> 8, software_minor=reg[33] & 0xFF, cpa3=cpa3,
+        operating_state=reg[1],
+        compressor_running=reg[2] != 0,
+        warnings=_bit_sum(f32(3), "warnings", record),
+        alarms=_bit_sum(f32(5), "alarms", record),
+        coolant_in_temperature=f32(7),
+        coolant_out_temperature=f32(9),
+        oil_temperature=f32(11),
+        helium_temperature=f32(13),
+        low_pressure=f32(15),
+        low_pressure_average=f32(17),
+        high_pressure=f32(19),
+        high_pressure_average=f32(21),
+        delta_pressure_average=f32(23),
+        motor_current=f32(25),
+        operating_hours=f32(27),
+        pressure_scale=reg[29] & 0xFF,
+        temperature_scale=reg[30] & 0xFF,
+        panel_serial=reg[31],
+        model_major=reg[32] >> 8,
+        model_minor=reg[32] & 0xFF,
+        software_major=reg[33] >> 8,
+        software_minor=reg[33] & 0xFF,
+        cpa3=cpa3,
     )
 
 
@@ -306,8 +395,12 @@ def encode_registers(status: CompressorStatus) -> list[int]:
     """The register block (55 with a CPA3 block, else 53) a panel in ``status`` serves from address 1."""
     reg = [0] * (CPA3_COUNT + 1)
     reg[1], reg[2] = status.operating_state, int(status.compressor_running)
-    values = [-float(status.warnings), -float(status.alarms), *(getattr(status, name) for name in ANALOGUE),
-              status.operating_hours]
+    values = [
+        -float(status.warnings),
+        -float(status.alarms),
+        *(getattr(status, name) for name in ANALOGUE),
+        status.operating_hours,
+    ]
     for address, value in zip(range(3, 29, 2), values, strict=True):
         reg[address], reg[address + 1] = _words32(struct.pack(">f", value))
     reg[29], reg[30], reg[31] = status.pressure_scale, status.temperature_scale, status.panel_serial
@@ -344,8 +437,12 @@ def decode_request(frame: bytes) -> Request | None:
 
 def measurements(status: CompressorStatus) -> list[Measurement]:
     """Every stored label of a status, with its unit (the scales decide pressure and temperature units)."""
-    units = {**dict.fromkeys(TEMPERATURES, status.temperature_unit), **dict.fromkeys(PRESSURES, status.pressure_unit),
-             "motor_current": "A", "operating_hours": "h"}
+    units = {
+        **dict.fromkeys(TEMPERATURES, status.temperature_unit),
+        **dict.fromkeys(PRESSURES, status.pressure_unit),
+        "motor_current": "A",
+        "operating_hours": "h",
+    }
     warnings, alarms = status.exact_warnings, status.exact_alarms
     return [
         Measurement("operating_state", status.operating_state),

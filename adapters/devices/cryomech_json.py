@@ -77,7 +77,9 @@ def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
     extra = [
         Measurement(key, value, "", when)
         for key, raw in document.items()
-        if key not in LABELS and LABEL.fullmatch(key) and key not in RESERVED_LABELS
+        if key not in LABELS
+        and LABEL.fullmatch(key)
+        and key not in RESERVED_LABELS
         and (value := _raw(raw)) is not None
     ]
     return known + extra
@@ -118,8 +120,11 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> Cryomec
         raise ValidationError(f"{device_type} {address}", "path", f"must be text, not {type(path).__name__}")
     host, port = split_address(device_type, address, DEFAULT_PORT)
     port = options.get("port", port)
-    transport = HttpTransport(f"{device_type} {host}:{port}", base_url=f"http://{host}:{port}",
-                              timeout=float(options.get("timeout", DEFAULT_TIMEOUT)))
+    transport = HttpTransport(
+        f"{device_type} {host}:{port}",
+        base_url=f"http://{host}:{port}",
+        timeout=float(options.get("timeout", DEFAULT_TIMEOUT)),
+    )
     return CryomechJsonReader(transport, address, path, device_type)
 
 
@@ -141,8 +146,12 @@ def _units(values: Mapping[str, Value]) -> dict[str, str]:
     pressure, temperature = values.get("pressure_scale"), values.get("temperature_scale")
     pressure = codec.PRESSURE_UNITS.get(pressure, "") if isinstance(pressure, int) else ""
     temperature = codec.TEMPERATURE_UNITS.get(temperature, "") if isinstance(temperature, int) else ""
-    return {**dict.fromkeys(codec.PRESSURES, pressure), **dict.fromkeys(codec.TEMPERATURES, temperature),
-            "motor_current": "A", "operating_hours": "h"}
+    return {
+        **dict.fromkeys(codec.PRESSURES, pressure),
+        **dict.fromkeys(codec.TEMPERATURES, temperature),
+        "motor_current": "A",
+        "operating_hours": "h",
+    }
 
 
 def _number(raw: Any) -> int | float | None:

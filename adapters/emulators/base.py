@@ -82,6 +82,10 @@ class Emulator(abc.ABC):
         return reply
 
     @abc.abstractmethod
+    def device_options(self) -> dict[str, Any]:
+        """The reader options that poll this emulator (port, path, mode...)."""
+
+    @abc.abstractmethod
     def _serve(self) -> tuple[Callable[[], None], Callable[[], None]]:
         """Bind, set ``self.port``, and return (serve_forever, shutdown)."""
 

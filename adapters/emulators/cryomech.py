@@ -1,7 +1,5 @@
 """Cryomech CPA compressor emulator: a CPA3 panel (CPA1114) answering Modbus TCP FC04/FC06 with drifting values."""
 
-# mypy: allow-subclassing-any
-
 from __future__ import annotations
 
 import random
@@ -54,9 +52,20 @@ class SimulatedCompressor:
         tenths = {name: round(value, 1) for name, value in analogue.items()}
         cpa3 = codec.Cpa3Block(software_patch=4, **tenths, operating_hours=round(hours, 1), warnings=0, alarms=0)
         return codec.CompressorStatus(
-            operating_state=3 if on else 0, compressor_running=on, warnings=0, alarms=0, **analogue,
-            operating_hours=hours, pressure_scale=0, temperature_scale=0, panel_serial=4242,
-            model_major=4, model_minor=24, software_major=3, software_minor=1, cpa3=cpa3,
+            operating_state=3 if on else 0,
+            compressor_running=on,
+            warnings=0,
+            alarms=0,
+            **analogue,
+            operating_hours=hours,
+            pressure_scale=0,
+            temperature_scale=0,
+            panel_serial=4242,
+            model_major=4,
+            model_minor=24,
+            software_major=3,
+            software_minor=1,
+            cpa3=cpa3,
         )
 
 

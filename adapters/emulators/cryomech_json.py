@@ -1,7 +1,5 @@
 """JSON-CMCPA emulator: the simulated Cryomech compressor's labels as one JSON object on ``GET /``."""
 
-# mypy: allow-subclassing-any
-
 from __future__ import annotations
 
 import json

@@ -59,8 +59,7 @@ class EmulatedDevice:
     @property
     def options(self) -> dict[str, Any]:
         """The reader options other than the port (which is in the address)."""
-        options: dict[str, Any] = self.emulator.device_options()  # type: ignore[attr-defined]
-        return {key: value for key, value in options.items() if key != "port"}
+        return {key: value for key, value in self.emulator.device_options().items() if key != "port"}
 
 
 def start_emulator(device_type: str, port: int = 0, fault: str = "none", **extra: Any) -> EmulatedDevice:

@@ -109,4 +109,3 @@ class Mp710508Emulator(UdpEmulator):
             return self.channels[n].current
         volts, amps = self.measured(n)
         return volts if name == "VOUT" else amps
-

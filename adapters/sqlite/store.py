@@ -14,13 +14,21 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ricochetdb.adapters.clock import LocalClock
-from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper
+from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row, reading_from_row, reading_row
-from ricochetdb.adapters.sqlite.tables import daq_messages, device_events, metadata, readings, records
+from ricochetdb.adapters.sqlite.tables import (
+    daq_messages,
+    device_events,
+    metadata,
+    processing_results,
+    readings,
+    records,
+)
 from ricochetdb.application.ports import (
     Clock,
     DaqMessageLog,
     DeviceEventLog,
+    ProcessingRepository,
     R,
     ReadingRepository,
     ReadingStats,
@@ -30,6 +38,7 @@ from ricochetdb.application.ports import (
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound, StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.domain.validation import to_micros
@@ -237,6 +246,33 @@ class SqliteDeviceEventLog(_Tables, DeviceEventLog):
             return [event_from_row(row) for row in rows]
 
 
+class SqliteProcessingRepository(_Tables, ProcessingRepository):
+    def store_if_newer(self, result: ProcessingResult) -> bool:
+        """One upsert whose update only fires for a strictly newer generation."""
+        doc = processing_doc(result)
+        row = {
+            "collection": self.collection,
+            "stream_id": result.stream_id,
+            "generated_us": to_micros(result.generated),
+        }
+        statement = insert(processing_results).values(**row, body=doc)
+        statement = statement.on_conflict_do_update(
+            index_elements=["collection", "stream_id"],
+            set_={"generated_us": statement.excluded.generated_us, "body": statement.excluded.body},
+            where=statement.excluded.generated_us > processing_results.c.generated_us,
+        )
+        with self.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def get(self, stream_id: str) -> ProcessingResult | None:
+        query = select(processing_results.c.body).where(
+            processing_results.c.collection == self.collection, processing_results.c.stream_id == stream_id
+        )
+        with self.begin() as connection:
+            body = connection.execute(query).scalar_one_or_none()
+        return None if body is None else processing_from_doc(body)
+
+
 class SqliteStore(Store):
     """A SQLite file; ``path`` ':memory:' gives a private in-memory database."""
 
@@ -266,6 +302,9 @@ class SqliteStore(Store):
 
     def events(self, collection: str) -> DeviceEventLog:
         return SqliteDeviceEventLog(self.engine, collection)
+
+    def processing(self, collection: str) -> ProcessingRepository:
+        return SqliteProcessingRepository(self.engine, collection)
 
     def describe(self) -> str:
         return f"sqlite:///{self.path}"

@@ -79,3 +79,12 @@ device_events = Table(
     Column("ts", BigInteger, nullable=False),
 )
 Index("ix_events_collection_device", device_events.c.collection, device_events.c.device)
+
+processing_results = Table(
+    "processing_results",
+    metadata,
+    Column("collection", String, primary_key=True),
+    Column("stream_id", String, primary_key=True),
+    Column("generated_us", BigInteger, nullable=False),
+    Column("body", JsonText, nullable=False),
+)

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from ricochetdb.adapters.memory import InMemoryStore
+from ricochetdb.adapters.mongo.store import MongoStore
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.ports import Store
 
@@ -19,7 +21,15 @@ def _sqlite(tmp: Path, _request: pytest.FixtureRequest) -> Store:
     return SqliteStore(str(tmp / "contract.sqlite"))
 
 
-STORES: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {"memory": _memory, "sqlite": _sqlite}
+def _mongo(_tmp: Path, request: pytest.FixtureRequest) -> Store:
+    return MongoStore(request.getfixturevalue("mongo_uri"), db_name=request.getfixturevalue("mongo_db_name"))
+
+
+STORES: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {
+    "memory": _memory,
+    "sqlite": _sqlite,
+    "mongo": _mongo,
+}
 
 
 @pytest.fixture(params=sorted(STORES))

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = {"face": "ricochetdb", "domain": "ricochetdb/domain", "application": "ricochetdb/application",
-          "adapters": "ricochetdb/adapters", "entrypoints": "ricochetdb/entrypoints"}
+LAYERS = {
+    "face": "ricochetdb",
+    "domain": "ricochetdb/domain",
+    "application": "ricochetdb/application",
+    "adapters": "ricochetdb/adapters",
+    "entrypoints": "ricochetdb/entrypoints",
+}
 
 
 @pytest.fixture(scope="module")

@@ -79,8 +79,17 @@ def test_ctrl_c_stops_the_poll_loop_cleanly_after_the_cycle(tmp_path: Path) -> N
         config = PollConfig(0.2, "scale", [DeviceEntry("JSON-SCALE", device.address, "scale", device.options)])
         (tmp_path / "devices.toml").write_text(dump_config(config))
         db = f"sqlite:///{tmp_path / 'poll.sqlite'}"
-        command = [sys.executable, "-m", "ricochetdb.entrypoints.cli", "--db", db, "--json", "poll", "--config",
-                   str(tmp_path / "devices.toml")]
+        command = [
+            sys.executable,
+            "-m",
+            "ricochetdb.entrypoints.cli",
+            "--db",
+            db,
+            "--json",
+            "poll",
+            "--config",
+            str(tmp_path / "devices.toml"),
+        ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(2.0)
         process.send_signal(signal.SIGINT)
@@ -98,7 +107,10 @@ def test_the_demo_prints_the_latest_reading_of_every_label(tmp_path: Path) -> No
     env = {**os.environ, "RICOCHETDB_URI": f"sqlite:///{tmp_path / 'demo.sqlite'}"}
     done = subprocess.run(
         [sys.executable, "-m", "ricochetdb.entrypoints.cli", "demo", "--cycles", "2", "--interval", "0.2"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert "0 failures" in done.stderr

@@ -109,10 +109,12 @@ class TestModbus:
     def test_reads_outside_the_map_get_modbus_exceptions(self, panel: CryomechEmulator) -> None:
         transport = TcpTransport("CMCPA", port=panel.port, timeout=TIMEOUT)
         count_zero = bytes.fromhex("00 05 00 00 00 06 01 04 00 01 00 00")  # pymodbus refuses to build it
-        for request, name in ((codec.read_request(5, 1, 1, 56), "illegal data address"),
-                              (codec.read_request(5, 1, 0, 53), "illegal data address"),
-                              (count_zero, "illegal data value"),
-                              (codec.write_request(5, 1, address=2), "illegal data address")):
+        for request, name in (
+            (codec.read_request(5, 1, 1, 56), "illegal data address"),
+            (codec.read_request(5, 1, 0, 53), "illegal data address"),
+            (count_zero, "illegal data value"),
+            (codec.write_request(5, 1, address=2), "illegal data address"),
+        ):
             frame = transport.exchange(request, codec.reply_complete)
             with pytest.raises(DeviceProtocolError, match=name):
                 codec.decode_reply(frame, 5)
@@ -127,8 +129,12 @@ class TestModbus:
 
     @pytest.mark.parametrize(
         ("fault", "error"),
-        [("silent", DeviceTimeout), ("slow", DeviceTimeout), ("garbage", DeviceProtocolError),
-         ("truncated", DeviceTimeout)],  # half a frame and then nothing: the reader waits for the rest
+        [
+            ("silent", DeviceTimeout),
+            ("slow", DeviceTimeout),
+            ("garbage", DeviceProtocolError),
+            ("truncated", DeviceTimeout),
+        ],  # half a frame and then nothing: the reader waits for the rest
     )
     def test_a_fault_gives_its_error_quickly_and_the_reader_recovers(
         self, panel: CryomechEmulator, fault: str, error: type[DeviceError]
@@ -153,8 +159,12 @@ class TestModbus:
     def test_build_checks_its_options(self) -> None:
         reader = cryomech.build("CMCPA", "10.0.0.7", {"unit_id": 16})
         assert (reader.transport.host, reader.transport.port, reader.unit_id) == ("10.0.0.7", 502, 16)
-        for options, field in (({"path": "/"}, "path"), ({"unit_id": 300}, "unit_id"), ({"port": "x"}, "port"),
-                               ({"registers": 54}, "registers")):
+        for options, field in (
+            ({"path": "/"}, "path"),
+            ({"unit_id": 300}, "unit_id"),
+            ({"port": "x"}, "port"),
+            ({"registers": 54}, "registers"),
+        ):
             with pytest.raises(ValidationError) as caught:
                 cryomech.build("CMCPA", "10.0.0.7", options)
             assert (caught.value.record, caught.value.field) == ("CMCPA 10.0.0.7", field)
@@ -177,8 +187,9 @@ def page(web: CryomechJsonEmulator) -> Iterator[CryomechJsonEmulator]:
 
 
 def json_reader(emulator: CryomechJsonEmulator, path: str = "/") -> cryomech_json.CryomechJsonReader:
-    transport = HttpTransport(f"JSON-CMCPA {emulator.address}", quick_backoff(),
-                              base_url=f"http://127.0.0.1:{emulator.port}", timeout=TIMEOUT)
+    transport = HttpTransport(
+        f"JSON-CMCPA {emulator.address}", quick_backoff(), base_url=f"http://127.0.0.1:{emulator.port}", timeout=TIMEOUT
+    )
     return cryomech_json.CryomechJsonReader(transport, emulator.address, path)
 
 
@@ -200,8 +211,12 @@ class TestJson:
 
     @pytest.mark.parametrize(
         ("fault", "error"),
-        [("silent", DeviceTimeout), ("slow", DeviceTimeout), ("garbage", DeviceProtocolError),
-         ("truncated", DeviceProtocolError)],
+        [
+            ("silent", DeviceTimeout),
+            ("slow", DeviceTimeout),
+            ("garbage", DeviceProtocolError),
+            ("truncated", DeviceProtocolError),
+        ],
     )
     def test_a_fault_gives_its_error_quickly_and_the_reader_recovers(
         self, page: CryomechJsonEmulator, fault: str, error: type[DeviceError]

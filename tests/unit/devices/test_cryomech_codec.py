@@ -14,25 +14,46 @@ from ricochetdb.domain.errors import DeviceProtocolError
 from ricochetdb.domain.readings import RESERVED_LABELS, check_label
 
 REST = codec.CompressorStatus(
-    operating_state=0, compressor_running=False, warnings=0, alarms=0, coolant_in_temperature=65.2,
-    coolant_out_temperature=65.5, oil_temperature=66.0, helium_temperature=66.25, low_pressure=219.0,
-    low_pressure_average=219.0, high_pressure=219.5, high_pressure_average=219.25, delta_pressure_average=0.25,
-    motor_current=0.0, operating_hours=12345.5, pressure_scale=0, temperature_scale=0, panel_serial=1234,
-    model_major=4, model_minor=24, software_major=2, software_minor=154,
+    operating_state=0,
+    compressor_running=False,
+    warnings=0,
+    alarms=0,
+    coolant_in_temperature=65.2,
+    coolant_out_temperature=65.5,
+    oil_temperature=66.0,
+    helium_temperature=66.25,
+    low_pressure=219.0,
+    low_pressure_average=219.0,
+    high_pressure=219.5,
+    high_pressure_average=219.25,
+    delta_pressure_average=0.25,
+    motor_current=0.0,
+    operating_hours=12345.5,
+    pressure_scale=0,
+    temperature_scale=0,
+    panel_serial=1234,
+    model_major=4,
+    model_minor=24,
+    software_major=2,
+    software_minor=154,
 )
 
 
 def hand_built_reply(tid: int = 0x0999) -> bytes:
     """A 53-register reply written out byte by byte from the register map (float32 CDAB)."""
+
     def f32(value: float) -> bytes:
         packed = struct.pack(">f", value)
         return packed[2:] + packed[:2]  # CDAB: low word first
 
     data = (
-        b"\x00\x00" + b"\x00\x00"  # 1 state idling, 2 not running
-        + b"\x00\x00\x80\x00" + b"\x00\x00\x80\x00"  # 3-4 warnings, 5-6 alarms: -0.0 as seen on a real panel
+        b"\x00\x00"
+        + b"\x00\x00"  # 1 state idling, 2 not running
+        + b"\x00\x00\x80\x00"
+        + b"\x00\x00\x80\x00"  # 3-4 warnings, 5-6 alarms: -0.0 as seen on a real panel
         + b"".join(f32(v) for v in (65.2, 65.5, 66.0, 66.25, 219.0, 219.0, 219.5, 219.25, 0.25, 0.0, 12345.5))
-        + b"\x00\x00" + b"\x00\x00"  # 29 psi, 30 F
+        + b"\x00\x00"
+        + b"\x00\x00"  # 29 psi, 30 F
         + b"\x04\xd2"  # 31 serial 1234
         + b"\x04\x18"  # 32 model 4/24 = CPA1114
         + b"\x02\x9a"  # 33 software 2.154
@@ -110,13 +131,16 @@ class TestCodes:
     def test_an_undocumented_bit_is_named_by_its_position(self) -> None:
         assert codec.flag_names(2**31 | 1) == ["coolant_in_high", "bit_31"]
 
-    @pytest.mark.parametrize(
-        ("major", "major_part"), [(1, "08"), (2, "09"), (3, "10"), (4, "11"), (5, "28")]
-    )
+    @pytest.mark.parametrize(("major", "major_part"), [(1, "08"), (2, "09"), (3, "10"), (4, "11"), (5, "28")])
     @pytest.mark.parametrize(
         ("minor", "minor_part"),
-        list(zip(range(1, 25), "A1 01 02 03 H3 I3 04 H4 05 H5 I6 06 07 H7 I7 08 09 9C 10 1I 11 12 13 14".split(),
-                 strict=True)),
+        list(
+            zip(
+                range(1, 25),
+                "A1 01 02 03 H3 I3 04 H4 05 H5 I6 06 07 H7 I7 08 09 9C 10 1I 11 12 13 14".split(),
+                strict=True,
+            )
+        ),
     )
     def test_every_model_code_maps(self, major: int, major_part: str, minor: int, minor_part: str) -> None:
         assert codec.model_name(major << 8 | minor) == f"CPA{major_part}{minor_part}"
@@ -128,13 +152,17 @@ class TestCodes:
 
     def test_states_and_scales(self) -> None:
         assert [codec.state_name(c) for c in (0, 3, 6, 15, 4)] == [
-            "idling", "running", "error_lockout", "recovered_from_error", "unknown_4"]
+            "idling",
+            "running",
+            "error_lockout",
+            "recovered_from_error",
+            "unknown_4",
+        ]
         assert [replace(REST, pressure_scale=c).pressure_unit for c in (0, 1, 2, 3)] == ["psi", "bar", "kPa", ""]
         assert [replace(REST, temperature_scale=c).temperature_unit for c in (0, 1, 2, 3)] == ["F", "C", "K", ""]
 
     def test_the_cpa3_block_adds_the_patch_level_and_exact_bit_sums(self) -> None:
-        block = codec.Cpa3Block(7, 65.2, 65.5, 66.0, 66.3, 219.0, 219.0, 219.5, 219.3, -0.3, 0.0, 12345.5,
-                                2**30 + 1, 0)
+        block = codec.Cpa3Block(7, 65.2, 65.5, 66.0, 66.3, 219.0, 219.0, 219.5, 219.3, -0.3, 0.0, 12345.5, 2**30 + 1, 0)
         status = replace(REST, cpa3=block)
         registers = codec.encode_registers(status)
         assert len(registers) == 55
@@ -220,19 +248,47 @@ u8 = st.integers(0, 0xFF)
 tenths = st.integers(-32768, 32767).map(lambda k: k / 10)
 u32 = st.integers(0, 2**32 - 1)
 cpa3_blocks = st.builds(
-    codec.Cpa3Block, software_patch=u8, coolant_in_temperature=tenths, coolant_out_temperature=tenths,
-    oil_temperature=tenths, helium_temperature=tenths, low_pressure=tenths, low_pressure_average=tenths,
-    high_pressure=tenths, high_pressure_average=tenths, delta_pressure_average=tenths, motor_current=tenths,
-    operating_hours=u32.map(lambda k: k / 10), warnings=u32, alarms=u32,
+    codec.Cpa3Block,
+    software_patch=u8,
+    coolant_in_temperature=tenths,
+    coolant_out_temperature=tenths,
+    oil_temperature=tenths,
+    helium_temperature=tenths,
+    low_pressure=tenths,
+    low_pressure_average=tenths,
+    high_pressure=tenths,
+    high_pressure_average=tenths,
+    delta_pressure_average=tenths,
+    motor_current=tenths,
+    operating_hours=u32.map(lambda k: k / 10),
+    warnings=u32,
+    alarms=u32,
 )
 statuses = st.builds(
-    codec.CompressorStatus, operating_state=u16, compressor_running=st.booleans(),
-    warnings=st.integers(0, 2**24), alarms=st.integers(0, 2**24),  # exact in a float32
-    coolant_in_temperature=float32s, coolant_out_temperature=float32s, oil_temperature=float32s,
-    helium_temperature=float32s, low_pressure=float32s, low_pressure_average=float32s, high_pressure=float32s,
-    high_pressure_average=float32s, delta_pressure_average=float32s, motor_current=float32s,
-    operating_hours=float32s, pressure_scale=u8, temperature_scale=u8, panel_serial=u16, model_major=u8,
-    model_minor=u8, software_major=u8, software_minor=u8, cpa3=st.none() | cpa3_blocks,
+    codec.CompressorStatus,
+    operating_state=u16,
+    compressor_running=st.booleans(),
+    warnings=st.integers(0, 2**24),
+    alarms=st.integers(0, 2**24),  # exact in a float32
+    coolant_in_temperature=float32s,
+    coolant_out_temperature=float32s,
+    oil_temperature=float32s,
+    helium_temperature=float32s,
+    low_pressure=float32s,
+    low_pressure_average=float32s,
+    high_pressure=float32s,
+    high_pressure_average=float32s,
+    delta_pressure_average=float32s,
+    motor_current=float32s,
+    operating_hours=float32s,
+    pressure_scale=u8,
+    temperature_scale=u8,
+    panel_serial=u16,
+    model_major=u8,
+    model_minor=u8,
+    software_major=u8,
+    software_minor=u8,
+    cpa3=st.none() | cpa3_blocks,
 )
 
 
@@ -242,8 +298,9 @@ def as_float32(value: float) -> bytes:
 
 class TestProperties:
     @given(statuses, u16, u8)
-    def test_encode_then_decode_gives_the_status_back(self, status: codec.CompressorStatus, tid: int,
-                                                      unit: int) -> None:
+    def test_encode_then_decode_gives_the_status_back(
+        self, status: codec.CompressorStatus, tid: int, unit: int
+    ) -> None:
         registers = codec.encode_registers(status)
         frame = codec.read_reply(tid, unit, registers)
         decoded = codec.decode_reply(frame, tid, len(registers))

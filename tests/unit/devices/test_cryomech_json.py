@@ -26,8 +26,16 @@ class TestContract:
         assert list(LABELS) == [m.label for m in codec.measurements(status)]
 
     def test_numbers_and_numeric_strings_with_scale_units(self) -> None:
-        found = parse({"coolant_in_temperature": " 65.2 ", "low_pressure": 80, "pressure_scale": "1",
-                       "temperature_scale": 2.0, "motor_current": "11.5", "operating_hours": 12.5})
+        found = parse(
+            {
+                "coolant_in_temperature": " 65.2 ",
+                "low_pressure": 80,
+                "pressure_scale": "1",
+                "temperature_scale": 2.0,
+                "motor_current": "11.5",
+                "operating_hours": 12.5,
+            }
+        )
         assert found["coolant_in_temperature"] == Measurement("coolant_in_temperature", 65.2, "K")
         assert found["low_pressure"] == Measurement("low_pressure", 80.0, "bar")
         assert found["pressure_scale"].value == 1 and found["temperature_scale"].value == 2
@@ -40,12 +48,25 @@ class TestContract:
     def test_missing_keys_are_skipped_and_names_derived_from_codes(self) -> None:
         found = parse({"operating_state": 3, "warnings": -4097.0, "model_code": 1048})
         assert {label: m.value for label, m in found.items()} == {
-            "operating_state": 3, "operating_state_name": "running", "warnings": 4097,
-            "warning_flags": "coolant_in_high,delta_pressure_high", "model_code": 1048, "model": "CPA1114"}
+            "operating_state": 3,
+            "operating_state_name": "running",
+            "warnings": 4097,
+            "warning_flags": "coolant_in_high,delta_pressure_high",
+            "model_code": 1048,
+            "model": "CPA1114",
+        }
 
     def test_values_of_the_wrong_kind_are_skipped(self) -> None:
-        found = parse({"operating_state": 2.5, "low_pressure": "n/a", "compressor_running": "maybe",
-                       "panel_serial": [1], "model": None, "oil_temperature": True})
+        found = parse(
+            {
+                "operating_state": 2.5,
+                "low_pressure": "n/a",
+                "compressor_running": "maybe",
+                "panel_serial": [1],
+                "model": None,
+                "oil_temperature": True,
+            }
+        )
         assert found == {}
 
     def test_running_accepts_the_usual_spellings(self) -> None:
@@ -53,8 +74,20 @@ class TestContract:
             assert parse({"compressor_running": raw})["compressor_running"].value is value
 
     def test_unknown_keys_are_kept_when_storable(self) -> None:
-        found = parse({"firmware": " v3 ", "Spare_1": "7", "flag": False, "bad.key": 1, "$where": 1, "_id": 2,
-                       "device": "x", "nested": {"a": 1}, "empty": None, "ünï": 1})
+        found = parse(
+            {
+                "firmware": " v3 ",
+                "Spare_1": "7",
+                "flag": False,
+                "bad.key": 1,
+                "$where": 1,
+                "_id": 2,
+                "device": "x",
+                "nested": {"a": 1},
+                "empty": None,
+                "ünï": 1,
+            }
+        )
         assert {label: m.value for label, m in found.items()} == {"firmware": "v3", "Spare_1": 7, "flag": False}
 
     def test_the_timestamp_becomes_the_source_time(self) -> None:
@@ -62,7 +95,8 @@ class TestContract:
         assert found["oil_temperature"].source_time == datetime(2026, 1, 31, 12, tzinfo=UTC)
         assert "timestamp" not in found
         assert parse({"timestamp": 0, "oil_temperature": 1})["oil_temperature"].source_time == datetime(
-            1970, 1, 1, tzinfo=UTC)
+            1970, 1, 1, tzinfo=UTC
+        )
         assert parse({"timestamp": "yesterday", "oil_temperature": 1})["oil_temperature"].source_time is None
 
     @pytest.mark.parametrize("body", [b"", b"{", b"[1, 2]", b"42", b"\xff\xfe\x00", b"[" * 100_000])
@@ -85,12 +119,16 @@ class TestContract:
 
 
 scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats()
-    | st.text() | st.from_regex(r"\s*-?[0-9]{1,6}(\.[0-9]{1,4})?\s*", fullmatch=True)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.from_regex(r"\s*-?[0-9]{1,6}(\.[0-9]{1,4})?\s*", fullmatch=True)
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner,
-                                                                                            max_size=3),
-                      max_leaves=6)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=6
+)
 keys = st.sampled_from([*LABELS, "timestamp", "_id", "a.b", "$set"]) | st.text(max_size=12)
 
 
@@ -110,8 +148,11 @@ class TestProperties:
         except DeviceProtocolError:
             pass
 
-    @given(st.dictionaries(st.sampled_from(LABELS), st.floats(allow_nan=False, allow_infinity=False)
-                           | st.integers(-1000, 1000)))
+    @given(
+        st.dictionaries(
+            st.sampled_from(LABELS), st.floats(allow_nan=False, allow_infinity=False) | st.integers(-1000, 1000)
+        )
+    )
     def test_numbers_sent_as_strings_read_like_numbers(self, document: dict[str, float]) -> None:
         as_numbers = parse(document)
         as_strings = parse({key: f"  {value!r}\t" for key, value in document.items()})

@@ -88,3 +88,15 @@ class TestDeviceHealth:
         events = [health.observe(outcome, T0) for outcome in outcomes]
         assert [e.state if e else None for e in events] == [None, "degraded", None, None, "ok", None, "degraded"]
         assert health.failures == 1 and health.last_error == "garbage"
+
+
+class TestReservedNames:
+    @pytest.mark.parametrize("key", ["_id", "_seq", "_micros"])
+    def test_store_fields_are_refused_in_daq_messages(self, key: str) -> None:
+        with pytest.raises(ValidationError, match="reserved"):
+            validate_batch([{"topic": "t", "timestamp": 1.0, key: 1}])
+
+    @pytest.mark.parametrize("label", ["_micros", "_source_times", "units", "device"])
+    def test_store_fields_are_refused_as_labels(self, label: str) -> None:
+        readings, errors = stamp("X", "d", [Measurement(label, 1.0)], T0)
+        assert readings == [] and "reserved" in str(errors[0])

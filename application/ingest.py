@@ -1,0 +1,97 @@
+"""The processing-results loader: load files newer than the database, then delete them.
+
+Order of work for one folder: read and validate every matching file first; reject
+the malformed ones (reported with the reason, moved aside, never blocking the
+others); then, oldest generation first, store each result only if it is newer
+than the one held for its stream, and delete the file only once the store has
+acknowledged the write. A crash at any point therefore never deletes a file
+whose data is not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ricochetdb.application.ports import ProcessingRepository
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.processing import ProcessingResult, parse_processing
+
+logger = logging.getLogger(__name__)
+
+
+class ProcessingFiles(Protocol):
+    """The folder the processing drops its files into."""
+
+    def list(self, folder: str, pattern: re.Pattern[str]) -> list[str]:
+        """Paths of the files whose name fully matches ``pattern``, sorted by name."""
+        ...
+
+    def read(self, path: str) -> bytes: ...
+
+    def delete(self, path: str) -> None: ...
+
+    def reject(self, path: str, reason: str) -> str:
+        """Move a malformed file aside with its reason; return where it went."""
+        ...
+
+
+@dataclass
+class IngestReport:
+    """What became of each file: loaded, skipped (with why) or rejected (with why)."""
+
+    loaded: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+def compile_pattern(regexp: str) -> re.Pattern[str]:
+    try:
+        return re.compile(regexp)
+    except (re.error, TypeError) as error:
+        raise ValidationError("file name pattern", str(regexp), f"is not a valid regular expression: {error}") from None
+
+
+class ProcessingLoader:
+    """Loads a folder of processing files into one collection of results."""
+
+    def __init__(self, repository: ProcessingRepository, files: ProcessingFiles) -> None:
+        self.repository = repository
+        self.files = files
+
+    def parse_folder(self, folder: str, regexp: str, delete_files: bool = True) -> IngestReport:
+        report = IngestReport()
+        results: list[tuple[ProcessingResult, str]] = []
+        for path in self.files.list(folder, compile_pattern(regexp)):
+            try:
+                results.append((parse_processing(self.files.read(path), path), path))
+            except ValidationError as error:
+                where = self.files.reject(path, str(error))
+                logger.error("rejected %s (moved to %s): %s", path, where, error)
+                report.rejected.append((path, str(error)))
+        for result, path in sorted(results, key=lambda item: (item[0].stream_id, item[0].generated, item[1])):
+            self._load(result, path, delete_files, report)
+        return report
+
+    def _load(self, result: ProcessingResult, path: str, delete_files: bool, report: IngestReport) -> None:
+        if self.repository.store_if_newer(result):
+            report.loaded.append(path)
+            logger.info("loaded %s (stream %s, generated %s)", path, result.stream_id, result.generated.isoformat())
+            if delete_files:
+                self.files.delete(path)
+                report.deleted.append(path)
+            return
+        stored = self.repository.get(result.stream_id)
+        if stored is not None and stored.same_content(result):
+            report.skipped.append((path, "already in the database"))
+            if delete_files:
+                self.files.delete(path)
+                report.deleted.append(path)
+            return
+        held = "?" if stored is None else stored.generated.isoformat()
+        reason = f"not newer than the stored generation {held} of stream {result.stream_id!r}: kept"
+        logger.warning("skipped %s: %s", path, reason)
+        report.skipped.append((path, reason))
