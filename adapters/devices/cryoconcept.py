@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.imacrt import page_measurements
-from ricochetdb.adapters.devices.imacrt_codec import check_options, option_port, option_timeout, split_address
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.readings import Measurement
@@ -61,15 +61,12 @@ def http_transport(
 ) -> tuple[HttpTransport, str]:
     """The HTTP transport and page path of ``build(device_type, address, options)``; ValidationError on bad options."""
     record = f"{device_type} {address}"
-    opts = check_options(options, OPTIONS, record)
-    host, address_port = split_address(address, record)
-    port = option_port(opts["port"], record, "port") if "port" in opts else address_port
-    if address_port is not None and port != address_port:
-        raise ValidationError(record, "port", f"{port} contradicts the address port {address_port}")
+    opts = parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, opts, None, record)
     path = opts.get("path", default_path)
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValidationError(record, "path", f"{path!r} is not a URL path")
-    timeout = option_timeout(opts.get("timeout", DEFAULT_TIMEOUT), record)
+    timeout = parse.timeout(opts.get("timeout", DEFAULT_TIMEOUT), record)
     base = f"http://{host}:{port}" if port else f"http://{host}"
     return HttpTransport(record, base_url=base, timeout=timeout), path
 

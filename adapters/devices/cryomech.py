@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, TcpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
 from ricochetdb.domain.readings import Measurement
@@ -62,45 +63,21 @@ class CryomechReader:
         self.transport.close()
 
 
-def split_address(device_type: str, address: str, default_port: int) -> tuple[str, int]:
-    """``host`` or ``host:port`` → (host, port)."""
-    host, sep, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
-    if not host or (sep and not port.isdigit()):
-        raise ValidationError(f"{device_type} {address}", "address", "expected 'host' or 'host:port'")
-    return host, int(port) if sep else default_port
-
-
-def check_options(device_type: str, address: str, options: Mapping[str, Any], known: tuple[str, ...]) -> None:
-    """Refuse an option the reader does not know, and a port, timeout or unit id out of range."""
-    record = f"{device_type} {address}"
-    for option, value in options.items():
-        if option not in known:
-            raise ValidationError(record, option, "unknown option")
-        if option == "port" and not (_integer(value) and 0 < value < 0x10000):
-            raise ValidationError(record, option, f"must be an integer 1..65535, not {value!r}")
-        if option == "timeout" and not ((_integer(value) or isinstance(value, float)) and value > 0):
-            raise ValidationError(record, option, f"must be a positive number of seconds, not {value!r}")
-        if option == "unit_id" and not (_integer(value) and 0 <= value <= 0xFF):
-            raise ValidationError(record, option, f"must be an integer 0..255, not {value!r}")
-
-
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> CryomechReader:
     """A reader for ``address`` (``host`` or ``host:port``, default port 502).
 
     Options: ``port``, ``timeout`` (s), ``unit_id`` (default 1), ``registers`` (53, the CPA2 float block, or 55
     to add the CPA3 integer block).
     """
-    check_options(device_type, address, options, OPTIONS)
+    record = f"{device_type} {address}"
+    parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, options, DEFAULT_PORT, record)
+    timeout = parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record)
+    unit_id = options.get("unit_id", 1)
+    if isinstance(unit_id, bool) or not isinstance(unit_id, int) or not 0 <= unit_id <= 0xFF:
+        raise ValidationError(record, "unit_id", f"must be an integer 0..255, not {unit_id!r}")
     registers = options.get("registers", codec.CPA2_COUNT)
     if registers not in (codec.CPA2_COUNT, codec.CPA3_COUNT):
-        raise ValidationError(f"{device_type} {address}", "registers", f"must be 53 or 55, not {registers!r}")
-    host, port = split_address(device_type, address, DEFAULT_PORT)
-    port = options.get("port", port)
-    transport = TcpTransport(
-        f"{device_type} {host}:{port}", host=host, port=port, timeout=float(options.get("timeout", DEFAULT_TIMEOUT))
-    )
-    return CryomechReader(transport, address, int(options.get("unit_id", 1)), registers, device_type)
-
-
-def _integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+        raise ValidationError(record, "registers", f"must be 53 or 55, not {registers!r}")
+    transport = TcpTransport(f"{device_type} {host}:{port}", host=host, port=port, timeout=timeout)
+    return CryomechReader(transport, address, unit_id, registers, device_type)

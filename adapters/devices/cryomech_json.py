@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
-from ricochetdb.adapters.devices.cryomech import check_options, split_address
+from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
 from ricochetdb.domain.readings import RESERVED_LABELS, Measurement, Value
@@ -114,17 +114,14 @@ class CryomechJsonReader:
 
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> CryomechJsonReader:
     """A reader for ``address`` (``host`` or ``host:port``, default port 80); options port, timeout, path."""
-    check_options(device_type, address, options, OPTIONS)
+    record = f"{device_type} {address}"
+    parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, options, DEFAULT_PORT, record)
+    timeout = parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record)
     path = options.get("path", "/")
     if not isinstance(path, str):
-        raise ValidationError(f"{device_type} {address}", "path", f"must be text, not {type(path).__name__}")
-    host, port = split_address(device_type, address, DEFAULT_PORT)
-    port = options.get("port", port)
-    transport = HttpTransport(
-        f"{device_type} {host}:{port}",
-        base_url=f"http://{host}:{port}",
-        timeout=float(options.get("timeout", DEFAULT_TIMEOUT)),
-    )
+        raise ValidationError(record, "path", f"must be text, not {type(path).__name__}")
+    transport = HttpTransport(f"{device_type} {host}:{port}", base_url=f"http://{host}:{port}", timeout=timeout)
     return CryomechJsonReader(transport, address, path, device_type)
 
 

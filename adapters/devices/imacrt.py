@@ -23,18 +23,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ricochetdb.adapters.devices import html_table
-from ricochetdb.adapters.devices.imacrt_codec import (
-    MODELS,
-    REPLY_PORT,
-    check_options,
-    decode,
-    get_command,
-    option_port,
-    option_timeout,
-    poll_parameters,
-    port_for,
-    split_address,
-)
+from ricochetdb.adapters.devices import options as parse
+from ricochetdb.adapters.devices.imacrt_codec import MODELS, REPLY_PORT, decode, get_command, poll_parameters, port_for
 from ricochetdb.adapters.devices.imacrt_collector import CollectorTransport, ImacrtCollector, acquire, release
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport, UdpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
@@ -148,12 +138,9 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> ImacrtU
     record = f"{device_type} {address}"
     if device_type not in MODELS:
         raise ValidationError(record, "device_type", f"must be one of {', '.join(MODELS)}")
-    opts = check_options(options, OPTIONS, record)
-    host, address_port = split_address(address, record)
-    port = option_port(opts["port"], record, "port") if "port" in opts else address_port
-    if address_port is not None and port != address_port:
-        raise ValidationError(record, "port", f"{port} contradicts the address port {address_port}")
-    timeout = option_timeout(opts.get("timeout", DEFAULT_TIMEOUT), record)
+    opts = parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, opts, None, record)
+    timeout = parse.timeout(opts.get("timeout", DEFAULT_TIMEOUT), record)
     path = opts.get("path")
     mode = opts.get("mode", "collector" if path in (None, "udp") else "http")
     if mode not in MODES:
@@ -169,10 +156,10 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> ImacrtU
     udp_port = port if port is not None else port_for(host)
     if mode == "direct":
         reply_port = opts.get("reply_port", "source")
-        local = 0 if reply_port == "source" else option_port(reply_port, record, "reply_port")
+        local = 0 if reply_port == "source" else parse.port(reply_port, record, "reply_port", minimum=0)
         transport = UdpTransport(record, host=host, port=udp_port, timeout=timeout, local_port=local)
         return ImacrtUdpReader(device_type, address, transport)
-    collector = acquire(port=option_port(opts.get("reply_port", REPLY_PORT), record, "reply_port"))
+    collector = acquire(port=parse.port(opts.get("reply_port", REPLY_PORT), record, "reply_port", minimum=0))
     return collector_reader(device_type, address, collector, udp_port, timeout, lambda: release(collector))
 
 
@@ -185,7 +172,7 @@ def collector_reader(
     on_close: Callable[[], None] | None = None,
 ) -> ImacrtUdpReader:
     """A UDP reader whose replies come through ``collector`` (port: the 12000 + octet rule if None)."""
-    host, address_port = split_address(address, f"{model} {address}")
+    host, address_port = parse.split_address(address, f"{model} {address}")
     udp_port = port or address_port or port_for(host)
     transport = CollectorTransport(f"{model} {address}", collector=collector, host=host, port=udp_port, timeout=timeout)
     return ImacrtUdpReader(model, address, transport, on_close)

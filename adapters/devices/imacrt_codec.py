@@ -21,9 +21,7 @@ number (``1e-05``, ``nan`` allowed), optional CR/LF. Anything else is a DevicePr
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
 from ricochetdb.domain.readings import Measurement
@@ -168,40 +166,3 @@ def format_value(value: float | int | str) -> bytes:
     """The emulator's reply to a GET [ASSUMED format]: ``4.012345E+00\\r\\n``; text as is."""
     text = value if isinstance(value, str) else f"{float(value):.6E}"
     return (text + "\r\n").encode("ascii", errors="replace")
-
-
-def split_address(address: str, record: str) -> tuple[str, int | None]:
-    """``"host"`` -> (host, None); ``"host:port"`` -> (host, port). ValidationError on nonsense."""
-    if not isinstance(address, str) or not address.strip():
-        raise ValidationError(record, "address", "must be 'host' or 'host:port'")
-    host, sep, port = address.strip().rpartition(":")
-    if not sep:
-        return address.strip(), None
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValidationError(record, "address", f"{address!r} is not 'host' or 'host:port'")
-    return host, int(port)
-
-
-def check_options(options: Mapping[str, Any], allowed: Collection[str], record: str) -> dict[str, Any]:
-    """A copy of ``options``; an option not in ``allowed`` is a ValidationError naming it."""
-    for name in options:
-        if name not in allowed:
-            raise ValidationError(record, str(name), "unknown option")
-    return dict(options)
-
-
-def option_port(value: Any, record: str, option: str) -> int:
-    """A UDP/TCP port number from an option value (int or digit string)."""
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ValidationError(record, option, f"{value!r} is not a port number")
-    port = int(value)
-    if not 0 <= port < 65536:
-        raise ValidationError(record, option, f"{port} is not a port number")
-    return port
-
-
-def option_timeout(value: Any, record: str) -> float:
-    """A positive timeout in seconds."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 3600:
-        raise ValidationError(record, "timeout", f"{value!r} is not a positive number of seconds")
-    return float(value)

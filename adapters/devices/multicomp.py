@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.multicomp_codec import (
     CHANNEL_QUERIES,
     CHANNELS,
@@ -17,7 +18,7 @@ from ricochetdb.adapters.devices.multicomp_codec import (
     parse_float,
 )
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, Backoff, UdpTransport
-from ricochetdb.domain.errors import DeviceError, DeviceProtocolError, ValidationError
+from ricochetdb.domain.errors import DeviceError, DeviceProtocolError
 from ricochetdb.domain.readings import Measurement
 
 OPTIONS = frozenset({"port", "timeout", "local_port"})
@@ -79,36 +80,9 @@ class Mp710508Reader:
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> Mp710508Reader:
     """A reader for ``"host"`` or ``"host:port"`` (18190 by default); options ``port``, ``timeout``, ``local_port``."""
     record = f"{device_type} {address}"
-    for option in options:
-        if option not in OPTIONS:
-            raise ValidationError(record, str(option), "unknown option")
-    host, port = _endpoint(address, options.get("port"), DEFAULT_PORT, record)
+    parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, options, DEFAULT_PORT, record)
     local_port = options.get("local_port")
     if local_port is not None:
-        local_port = _port(local_port, record, "local_port", minimum=0)
-    return Mp710508Reader(host, port, _timeout(options.get("timeout", DEFAULT_TIMEOUT), record), local_port)
-
-
-def _endpoint(address: str, port: Any, default: int, record: str) -> tuple[str, int]:
-    host, colon, text = address.rpartition(":") if ":" in address else (address, "", "")
-    if not host.strip():
-        raise ValidationError(record, "address", "expected 'host' or 'host:port'")
-    given = {_port(value, record, "port") for value in (text if colon else None, port) if value is not None}
-    if len(given) > 1:
-        raise ValidationError(record, "port", f"option port={port!r} contradicts the address")
-    return host.strip(), given.pop() if given else default
-
-
-def _port(value: Any, record: str, field: str, minimum: int = 1) -> int:
-    text = isinstance(value, str) and value.isascii() and value.isdigit()
-    if isinstance(value, bool) or not (isinstance(value, int) or text):
-        raise ValidationError(record, field, f"must be a whole number, not {value!r}")
-    if not minimum <= int(value) < 65536:
-        raise ValidationError(record, field, f"{value} is outside {minimum}..65535")
-    return int(value)
-
-
-def _timeout(value: Any, record: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 3600:
-        raise ValidationError(record, "timeout", f"must be a number of seconds in (0, 3600), not {value!r}")
-    return float(value)
+        local_port = parse.port(local_port, record, "local_port", minimum=0)
+    return Mp710508Reader(host, port, parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record), local_port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.scale_codec import (
     DEFAULT_PATH,
     DEFAULT_PORT,
@@ -56,36 +57,9 @@ class ScaleReader:
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> ScaleReader:
     """A reader for ``"host"`` or ``"host:port"`` (port 80 by default); options ``port``, ``timeout``, ``path``."""
     record = f"{device_type} {address}"
-    for option in options:
-        if option not in OPTIONS:
-            raise ValidationError(record, str(option), "unknown option")
-    host, port = _endpoint(address, options.get("port"), DEFAULT_PORT, record)
+    parse.check_known(options, OPTIONS, record)
+    host, port = parse.endpoint(address, options, DEFAULT_PORT, record)
     path = options.get("path", DEFAULT_PATH)
     if not isinstance(path, str) or not path.startswith("/") or not path.isascii() or any(c.isspace() for c in path):
         raise ValidationError(record, "path", f"must be an ASCII URL path starting with '/', not {path!r}")
-    return ScaleReader(host, port, path, _timeout(options.get("timeout", DEFAULT_TIMEOUT), record))
-
-
-def _endpoint(address: str, port: Any, default: int, record: str) -> tuple[str, int]:
-    host, colon, text = address.rpartition(":") if ":" in address else (address, "", "")
-    if not host.strip():
-        raise ValidationError(record, "address", "expected 'host' or 'host:port'")
-    given = {_port(value, record) for value in (text if colon else None, port) if value is not None}
-    if len(given) > 1:
-        raise ValidationError(record, "port", f"option port={port!r} contradicts the address")
-    return host.strip(), given.pop() if given else default
-
-
-def _port(value: Any, record: str) -> int:
-    text = isinstance(value, str) and value.isascii() and value.isdigit()
-    if isinstance(value, bool) or not (isinstance(value, int) or text):
-        raise ValidationError(record, "port", f"must be a whole number, not {value!r}")
-    if not 0 < int(value) < 65536:
-        raise ValidationError(record, "port", f"{value} is outside 1..65535")
-    return int(value)
-
-
-def _timeout(value: Any, record: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 3600:
-        raise ValidationError(record, "timeout", f"must be a number of seconds in (0, 3600), not {value!r}")
-    return float(value)
+    return ScaleReader(host, port, path, parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record))

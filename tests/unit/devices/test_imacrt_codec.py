@@ -14,20 +14,16 @@ from ricochetdb.adapters.devices import imacrt
 from ricochetdb.adapters.devices.imacrt_codec import (
     Command,
     Parameter,
-    check_options,
     decode,
     format_value,
     get_command,
     mgc3_index,
     mmr3_index,
-    option_port,
-    option_timeout,
     parse_command,
     parse_number,
     poll_parameters,
     port_for,
     set_command,
-    split_address,
 )
 from ricochetdb.adapters.devices.transport import HttpTransport, UdpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, DeviceTimeout, ValidationError
@@ -270,23 +266,3 @@ class TestBuild:
     def test_the_address_port_and_the_port_option_must_agree(self) -> None:
         with pytest.raises(ValidationError, match="contradicts"):
             imacrt.build("MMR3", "10.0.0.2:12002", {"port": 12003, "mode": "direct"})
-
-
-class TestOptionHelpers:
-    @pytest.mark.parametrize(
-        ("address", "split"), [("10.0.0.2", ("10.0.0.2", None)), ("host:80", ("host", 80)), (" h ", ("h", None))]
-    )
-    def test_addresses(self, address: str, split: tuple[str, int | None]) -> None:
-        assert split_address(address, "x") == split
-
-    @pytest.mark.parametrize("address", ["", ":80", "host:", "host:0", "host:99999", "host:http"])
-    def test_bad_addresses(self, address: str) -> None:
-        with pytest.raises(ValidationError, match="address"):
-            split_address(address, "x")
-
-    def test_option_values(self) -> None:
-        assert check_options({"port": 1}, ("port",), "x") == {"port": 1}
-        assert option_port("12000", "x", "reply_port") == 12000
-        assert option_timeout(1, "x") == 1.0
-        with pytest.raises(ValidationError):
-            option_port(True, "x", "port")
