@@ -14,3 +14,9 @@ class LocalClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """``moment`` in this machine's time zone; a naive ``moment`` is taken as UTC (the original API's rule)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone()

@@ -10,10 +10,12 @@ from typing import Any
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, Document, RecordMapper
+from ricochetdb.adapters.memory_documents import InMemoryDocuments
 from ricochetdb.application.ports import (
     Clock,
     DaqMessageLog,
     DeviceEventLog,
+    DocumentQueries,
     ProcessingRepository,
     R,
     ReadingRepository,
@@ -127,7 +129,8 @@ class InMemoryDeviceEventLog(DeviceEventLog):
         self.events = events
 
     def add(self, event: DeviceEvent) -> None:
-        self.events.append(event)
+        if event not in self.events:
+            self.events.append(event)
 
     def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
         found = [e for e in reversed(self.events) if device is None or e.device == device]
@@ -180,6 +183,15 @@ class InMemoryStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return InMemoryProcessingRepository(self.results.setdefault(collection, {}))
+
+    def documents(self, collection: str) -> DocumentQueries:
+        return InMemoryDocuments(
+            self.records.get(collection, {}),
+            self.reading_rows.get(collection, {}),
+            self.messages.get(collection, {}),
+            self.event_rows.get(collection, []),
+            self.results.get(collection, {}),
+        )
 
     def describe(self) -> str:
         return "memory://"

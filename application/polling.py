@@ -81,6 +81,7 @@ class Poller:
         self.events = events
         self.sources: list[Source] = []
         self.pending: dict[str, list[Reading]] = {}
+        self.clock_ok = True
 
     def add(self, reader: DeviceReader, collection: str) -> None:
         self.sources.append(Source(reader, collection, DeviceHealth(reader.device_type, reader.address)))
@@ -88,10 +89,16 @@ class Poller:
     def now(self) -> tuple[datetime, bool]:
         """The database time, or the local clock (flagged) when the database cannot tell."""
         try:
-            return self.clock.now(), self.clock.source == "server"
+            moment = self.clock.now()
         except StoreUnavailable as error:
-            logger.warning("database clock unavailable, stamping with the local UTC clock: %s", error)
+            if self.clock_ok:
+                logger.warning("database clock unavailable, stamping with the local UTC clock: %s", error)
+            self.clock_ok = False
             return self.fallback_clock.now(), False
+        if not self.clock_ok:
+            logger.warning("database clock available again")
+        self.clock_ok = True
+        return moment, self.clock.source == "server"
 
     def fetch(self, category: str = "all") -> FetchResult:
         """Query every device of the category at once; keep the results for ``upload``."""

@@ -9,14 +9,15 @@ an item already stored is skipped, never duplicated.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.processing import ProcessingResult
+from ricochetdb.domain.query import Query
 from ricochetdb.domain.readings import ClockSource, Measurement, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
@@ -126,6 +127,52 @@ class ProcessingRepository(abc.ABC):
         """The stored result of the stream, or None."""
 
 
+class DocumentQueries(abc.ABC):
+    """One collection read as the documents users query: flat readings, records, DAQ bodies, results.
+
+    Documents carry no storage field (``_id``, ``_seq``, ``_micros``, ``revision``) and their
+    datetimes are exact, aware UTC. Readings are flat: ``timestamp``, ``device``, ``device_type``,
+    ``clock``, ``source_time`` if any, one field per label, and ``units`` per label.
+    """
+
+    @abc.abstractmethod
+    def find(self, query: Query, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The documents matching ``query`` (at most ``limit``), lazily, in the store's natural order."""
+
+
+Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing"]
+Item = Detector | Run | Stream | Reading | DaqMessage | DeviceEvent | ProcessingResult
+
+
+@dataclass(frozen=True)
+class Page:
+    """Items of one collection in storage order, and the cursor to pass for the next page."""
+
+    items: list[Any]
+    ids: list[str]
+    cursor: int
+
+
+class LocalArchive(abc.ABC):
+    """Everything a local SQLite file holds, page by page: for the spool's replay and the laptop's sync."""
+
+    @abc.abstractmethod
+    def collections(self, kind: Kind) -> list[str]:
+        """The collections that hold items of this kind."""
+
+    @abc.abstractmethod
+    def page(self, kind: Kind, collection: str, after: int = 0, size: int = 1000) -> Page:
+        """Up to ``size`` items stored after ``cursor`` ``after``, oldest first."""
+
+    @abc.abstractmethod
+    def forget(self, kind: Kind, collection: str, ids: Sequence[str]) -> None:
+        """Delete these items (once delivered elsewhere)."""
+
+    @abc.abstractmethod
+    def count(self, kind: Kind, collection: str) -> int:
+        """How many items of this kind the collection holds."""
+
+
 @runtime_checkable
 class Clock(Protocol):
     """Gives "now" as an aware UTC datetime, and says whose clock it was."""
@@ -160,6 +207,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def processing(self, collection: str) -> ProcessingRepository: ...
+
+    @abc.abstractmethod
+    def documents(self, collection: str) -> DocumentQueries:
+        """The collection as documents, for pymongo-style queries (the seed-compatible facade)."""
 
     @abc.abstractmethod
     def describe(self) -> str:

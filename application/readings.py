@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from ricochetdb.application.ports import ReadingStats, Store
 from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.flat_readings import readings_from_flat
 from ricochetdb.domain.readings import Reading, check_label
 from ricochetdb.domain.validation import as_utc, check_collection, optional_utc
 
@@ -24,6 +26,10 @@ class ReadingBook:
         if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
             raise ValidationError("readings", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
         return self.repository.add(readings, bulk_size)
+
+    def add_documents(self, documents: Any, bulk_size: int = DEFAULT_BULK_SIZE) -> int:
+        """Store flat reading documents (see ``domain.flat_readings``): all validated first, or none written."""
+        return self.add(readings_from_flat(documents), bulk_size)
 
     def find(
         self,

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from ricochetdb.domain.identity import content_id
+
 Health = Literal["ok", "degraded"]
 
 
@@ -18,6 +20,11 @@ class DeviceEvent:
     state: Health
     error: str
     timestamp: datetime
+
+    @property
+    def id(self) -> str:
+        """Deterministic, so a replayed event is stored once."""
+        return content_id("event", self.device, self.state, self.timestamp)
 
 
 @dataclass

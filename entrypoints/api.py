@@ -13,6 +13,7 @@ from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
+from ricochetdb.application.spooling import ReplayReport, SpoolingStore
 from ricochetdb.entrypoints.container import Container, build_container
 from ricochetdb.entrypoints.devices_config import PollConfig
 
@@ -78,6 +79,16 @@ class Ricochet:
         poller: Poller = self.container.poller(config=config)
         return poller
 
+    def spool_pending(self) -> dict[str, int]:
+        """Items waiting in the spool per ``kind:collection`` (empty without a spool)."""
+        store = self.store
+        return store.pending() if isinstance(store, SpoolingStore) else {}
+
+    def replay_spool(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+        """Deliver what the spool holds if the database answers (done after each poll cycle too)."""
+        store = self.store
+        return store.drain(bulk_size, max_items) if isinstance(store, SpoolingStore) else ReplayReport()
+
     def now(self) -> datetime:
         """The database server's time (the local UTC clock for SQLite)."""
         return self.store.clock.now()
@@ -107,7 +118,12 @@ def connect(
     collections: dict[str, str] | None = None,
     timeout_ms: int = 3000,
     timeseries: bool = False,
+    spool: str | None = None,
+    retry_after: float = 10.0,
 ) -> Ricochet:
     """Open ``sqlite:///path``, ``mongodb://...`` or ``memory://`` (default: env RICOCHETDB_URI, else
-    ``sqlite:///./ricochetdb.sqlite``). ``collections`` overrides names such as ``{"runs": "lio_run_info"}``."""
-    return Ricochet(build_container(uri, db_name, collections, timeout_ms, timeseries))
+    ``sqlite:///./ricochetdb.sqlite``). ``collections`` overrides names such as ``{"runs": "lio_run_info"}``.
+    With MongoDB, readings, DAQ messages and device events go to the local ``spool`` file while the
+    server is away (default env RICOCHETDB_SPOOL, else ./ricochetdb-spool.sqlite; "" disables), and the
+    server is tried again ``retry_after`` seconds after a failure."""
+    return Ricochet(build_container(uri, db_name, collections, timeout_ms, timeseries, spool, retry_after))

@@ -17,10 +17,10 @@ from ricochetdb.adapters.uris import redact
 from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.entrypoints import cli_devices, cli_ops
 from ricochetdb.entrypoints.api import Ricochet, connect
-from ricochetdb.entrypoints.cli_devices import add_commands
 from ricochetdb.entrypoints.container import DEFAULT_COLLECTIONS
-from ricochetdb.entrypoints.edge import parse_datetime, read_json, with_dates
+from ricochetdb.entrypoints.edge import parse_datetime, read_json, read_uri_file, with_dates
 from ricochetdb.entrypoints.output import table, to_json
 
 logger = logging.getLogger("ricochetdb")
@@ -186,9 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         help="sqlite:///file.sqlite or mongodb://host:27017/db (default: env RICOCHETDB_URI, else ./ricochetdb.sqlite)",
     )
+    parser.add_argument("--db-file", help="read the URI from this file (mode 600), to keep the password private")
     parser.add_argument("--db-name", help="MongoDB database name when the URI has none")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--timeout-ms", type=int, default=3000, help="MongoDB server selection timeout (ms)")
+    parser.add_argument(
+        "--spool", help="MongoDB's local fallback file (default: env RICOCHETDB_SPOOL, else ./ricochetdb-spool.sqlite)"
+    )
     for kind, default in DEFAULT_COLLECTIONS.items():
         parser.add_argument(f"--{kind}-collection", default=default, help=f"(default {default})")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -198,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     _daq(sub)
     _readings(sub)
     _ingest(sub)
-    add_commands(sub)
+    cli_devices.add_commands(sub)
+    cli_ops.add_commands(sub)
     return parser
 
 
@@ -234,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_db", True):
             _print(args.handler(args, None), args)
             return 0
-        with connect(args.db, args.db_name, collections=collections) as api:
+        uri = read_uri_file(args.db_file) if args.db_file else args.db
+        with connect(uri, args.db_name, collections=collections, timeout_ms=args.timeout_ms, spool=args.spool) as api:
             _print(args.handler(args, api), args)
     except StoreUnavailable as error:
         sys.stderr.write(f"ricochetdb: database unavailable: {redact(str(error))}\n")

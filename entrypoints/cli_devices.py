@@ -57,7 +57,7 @@ def _run(api: Ricochet, config: PollConfig, cycles: int | None) -> dict[str, Any
     poller = api.poller(config)
     try:
         with stop_on_interrupt() as stop:
-            stats = poll_loop(poller, api.store, config.interval, cycles, stop)
+            stats = poll_loop(poller, api.store, config.interval, cycles, stop, after_cycle=api.replay_spool)
     finally:
         poller.close()
     return {"cycles": stats.cycles, "stored": stats.stored, "failures": stats.failures, "late": stats.late_cycles}

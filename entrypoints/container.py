@@ -11,6 +11,7 @@ from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.mapping_file import load_mapping
 from ricochetdb.adapters.memory import InMemoryStore
+from ricochetdb.adapters.sqlite.archive import SqliteArchive
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.uris import parse_store_uri
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
@@ -18,9 +19,11 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
+from ricochetdb.application.spooling import SpoolingStore
 from ricochetdb.entrypoints.devices_config import PollConfig
 
 DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
+DEFAULT_SPOOL = "./ricochetdb-spool.sqlite"
 DEFAULT_COLLECTIONS = {
     "detectors": "lio_detector_info",
     "runs": "lio_run_info",
@@ -38,10 +41,19 @@ def _sqlite(path: str) -> Iterator[Store]:
     store.close()
 
 
-def _mongo(uri: str, db_name: str | None, timeout_ms: int, timeseries: bool) -> Iterator[Store]:
+def _mongo(
+    uri: str, db_name: str | None, timeout_ms: int, timeseries: bool, spool: str, retry_after: float
+) -> Iterator[Store]:
+    """MongoDB, behind a local SQLite spool unless ``spool`` is empty."""
     from ricochetdb.adapters.mongo.store import MongoStore
 
-    store = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
+    primary = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
+    if not spool:
+        yield primary
+        primary.close()
+        return
+    local = SqliteStore(spool)
+    store = SpoolingStore(primary, local, SqliteArchive(local), retry_after)
     yield store
     store.close()
 
@@ -78,6 +90,8 @@ class Container(containers.DeclarativeContainer):
             db_name=config.store.db_name,
             timeout_ms=config.store.timeout_ms,
             timeseries=config.store.timeseries,
+            spool=config.store.spool,
+            retry_after=config.store.retry_after,
         ),
         memory=providers.Resource(_memory),
     )
@@ -98,11 +112,19 @@ def build_container(
     collections: dict[str, str] | None = None,
     timeout_ms: int = 3000,
     timeseries: bool = False,
+    spool: str | None = None,
+    retry_after: float = 10.0,
 ) -> Container:
-    """A container for ``uri`` (else env ``RICOCHETDB_URI``, else the local SQLite file)."""
+    """A container for ``uri`` (else env ``RICOCHETDB_URI``, else the local SQLite file).
+
+    ``spool`` is the local file MongoDB writes fall back to (else env ``RICOCHETDB_SPOOL``, else
+    ``./ricochetdb-spool.sqlite``; an empty string disables it).
+    """
     container = Container()
     container.config.store.uri.from_env("RICOCHETDB_URI", default=DEFAULT_URI)
+    container.config.store.spool.from_env("RICOCHETDB_SPOOL", default=DEFAULT_SPOOL)
     chosen = uri or container.config.store.uri()
+    spool_path = container.config.store.spool() if spool is None else spool
     parsed = parse_store_uri(chosen)
     settings: dict[str, Any] = {
         "store": {
@@ -112,6 +134,8 @@ def build_container(
             "db_name": db_name,
             "timeout_ms": timeout_ms,
             "timeseries": timeseries,
+            "spool": spool_path,
+            "retry_after": retry_after,
         },
         "collections": {**DEFAULT_COLLECTIONS, **(collections or {})},
     }

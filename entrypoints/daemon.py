@@ -32,6 +32,7 @@ def poll_loop(
     cycles: int | None = None,
     stop: threading.Event | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    after_cycle: Callable[[], object] | None = None,
 ) -> LoopStats:
     """Run cycles every ``interval`` seconds until ``cycles`` are done or ``stop`` is set.
 
@@ -49,6 +50,11 @@ def poll_loop(
             logger.warning("database unavailable, %d readings kept for the next cycle: %s", result.count, error)
         except RicochetError as error:
             logger.error("readings refused by the store: %s", error)
+        if after_cycle is not None:
+            try:
+                after_cycle()
+            except RicochetError as error:
+                logger.warning("after the cycle: %s", error)
         stats.cycles += 1
         logger.info(
             "cycle %d: %d readings, %d failures, at %s",

@@ -26,6 +26,21 @@ def parse_datetime(text: str, what: str) -> datetime:
     return moment
 
 
+def read_uri_file(path: str) -> str:
+    """A database URI kept in a file only its owner can read (so the password stays out of shell history)."""
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+        text = file.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ValidationError("database URI file", path, f"cannot be read: {error.strerror}") from None
+    if mode & 0o077:
+        raise ValidationError("database URI file", path, f"is readable by others (mode {mode & 0o777:o}): chmod 600 it")
+    if not text:
+        raise ValidationError("database URI file", path, "is empty")
+    return text
+
+
 def read_json(source: str, what: str) -> Any:
     """JSON from '-' (stdin), an existing file, or the text itself."""
     if source == "-":

@@ -93,6 +93,12 @@ class MongoTestServer:
             self.process.kill()
             self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL: the crash a fault test wants (no clean shutdown)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def __enter__(self) -> str:
         return self.start()
 

@@ -309,6 +309,14 @@ def decode_reply(frame: bytes, tid: int, count: int = CPA2_COUNT, record: str = 
     return decode_registers(reply_registers(frame, tid, count, record), record)
 
 
+def decode_any_reply(frame: bytes, record: str = "CMCPA") -> CompressorStatus:
+    """An FC04 reply of either block size (53 or 55 registers), whatever its transaction id."""
+    if len(frame) < 9:
+        raise _bad(record, "frame", f"{len(frame)} bytes, shorter than any Modbus TCP reply", frame)
+    count = CPA3_COUNT if frame[8] == 2 * CPA3_COUNT else CPA2_COUNT
+    return decode_reply(frame, struct.unpack_from(">H", frame)[0], count, record)
+
+
 def reply_registers(frame: bytes, tid: int, count: int, record: str = "CMCPA") -> list[int]:
     """The registers of an FC04 reply, after checking MBAP, function code and byte count.
 

@@ -28,6 +28,13 @@ DUPLICATE_KEY = 11000
 NOT_FINITE = [float("nan"), float("inf"), float("-inf")]
 
 
+def _first_part(text: str) -> str:
+    """pymongo's message without its topology dump, which says nothing more to a person."""
+    for tail in (" (configured timeouts", ", Topology Description"):
+        text = text.split(tail, 1)[0]
+    return text
+
+
 class Guard:
     """Turns driver errors into StoreUnavailable (or ValidationError) whose text never holds the password."""
 
@@ -49,7 +56,7 @@ class Guard:
         except (InvalidDocument, OverflowError) as error:
             raise ValidationError(f"{what} in {collection!r}", "", self.scrub(str(error))) from None
         except PyMongoError as error:
-            reason = f"{what} failed: {type(error).__name__}: {self.scrub(str(error))}"
+            reason = f"{what} failed: {type(error).__name__}: {self.scrub(_first_part(str(error)))}"
             raise StoreUnavailable(f"MongoDB {self.where}", collection, reason) from None
 
 

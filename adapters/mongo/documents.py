@@ -201,7 +201,7 @@ def daq_body(stored: Document) -> Document:
 
 
 def device_event_doc(event: DeviceEvent, sequence: int) -> Document:
-    """A device event as stored, with ``_seq`` (insertion order); ``_id`` is left to the driver."""
+    """A device event as stored, with ``_seq`` (insertion order); the caller sets the deterministic ``_id``."""
     return with_micros({**event_doc(event), SEQUENCE: sequence})
 
 

@@ -37,11 +37,13 @@ from ricochetdb.adapters.mongo.documents import (
 )
 from ricochetdb.adapters.mongo.indexes import CollectionSetup
 from ricochetdb.adapters.mongo.processing import MongoProcessingRepository
+from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.ports import (
     DaqMessageLog,
     DeviceEventLog,
+    DocumentQueries,
     ProcessingRepository,
     R,
     ReadingRepository,
@@ -173,7 +175,12 @@ class MongoDeviceEventLog(MongoCollection, DeviceEventLog):
     def add(self, event: DeviceEvent) -> None:
         self._prepare()
         with self._guard(f"adding an event of {event.device!r}"):
-            self.collection.insert_one(device_event_doc(event, self._reserve(1)))
+            if self.collection.find_one({"_id": event.id}, {"_id": True}) is not None:
+                return
+            try:
+                self.collection.insert_one({"_id": event.id, **device_event_doc(event, self._reserve(1))})
+            except DuplicateKeyError:
+                return
 
     def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
         if limit is not None and limit <= 0:
@@ -212,8 +219,9 @@ class MongoStore(Store):
         guard = Guard(self._uri, _secrets(uri))
         try:
             name = db_name or parse_uri(uri)["database"]
+            durable: dict[str, Any] = {} if "journal" in parse_uri(uri)["options"] else {"journal": True}
             self._client = client or MongoClient(
-                uri, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms
+                uri, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms, **durable
             )
         except (ConfigurationError, ValueError) as error:
             raise ValidationError("MongoDB URI", self._uri, guard.scrub(str(error))) from None
@@ -246,6 +254,9 @@ class MongoStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return MongoProcessingRepository(self._context, collection)
+
+    def documents(self, collection: str) -> DocumentQueries:
+        return MongoDocuments(self._context, collection)
 
     def describe(self) -> str:
         return self._uri

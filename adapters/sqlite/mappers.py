@@ -43,6 +43,7 @@ def reading_from_row(row: Row[Any]) -> Reading:
 
 def event_row(collection: str, event: DeviceEvent) -> dict[str, Any]:
     return {
+        "id": event.id,
         "collection": collection,
         "device_type": event.device_type,
         "device": event.device,

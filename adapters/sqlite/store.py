@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
+from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row, reading_from_row, reading_row
 from ricochetdb.adapters.sqlite.tables import (
     daq_messages,
@@ -28,6 +29,7 @@ from ricochetdb.application.ports import (
     Clock,
     DaqMessageLog,
     DeviceEventLog,
+    DocumentQueries,
     ProcessingRepository,
     R,
     ReadingRepository,
@@ -235,7 +237,8 @@ class SqliteDaqMessageLog(_Tables, DaqMessageLog):
 class SqliteDeviceEventLog(_Tables, DeviceEventLog):
     def add(self, event: DeviceEvent) -> None:
         with self.begin() as connection:
-            connection.execute(device_events.insert().values(**event_row(self.collection, event)))
+            statement = insert(device_events).on_conflict_do_nothing(index_elements=["id"])
+            connection.execute(statement.values(**event_row(self.collection, event)))
 
     def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
         query = select(device_events).where(device_events.c.collection == self.collection)
@@ -305,6 +308,9 @@ class SqliteStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return SqliteProcessingRepository(self.engine, collection)
+
+    def documents(self, collection: str) -> DocumentQueries:
+        return SqliteDocuments(self.engine, collection)
 
     def describe(self) -> str:
         return f"sqlite:///{self.path}"

@@ -71,6 +71,7 @@ device_events = Table(
     "device_events",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String, nullable=False, unique=True),
     Column("collection", String, nullable=False),
     Column("device_type", String, nullable=False),
     Column("device", String, nullable=False),

@@ -45,3 +45,11 @@ class TestDeviceEventLog:
             log.add(event)
         assert log.find() == [other, up, down]
         assert log.find("10.0.0.5", limit=1) == [up]
+
+
+def test_an_event_stored_twice_is_kept_once(store: Store) -> None:
+    log = store.events("device_events")
+    event = DeviceEvent("CMCPA", "10.0.0.5", "degraded", "timeout", T0)
+    log.add(event)
+    log.add(event)
+    assert log.find() == [event]

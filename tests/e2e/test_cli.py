@@ -95,3 +95,20 @@ def test_the_console_script_is_installed() -> None:
     assert script is not None
     done = subprocess.run([script, "--db", "memory://", "--json", "detector", "list"], capture_output=True, text=True)
     assert done.returncode == 0 and json.loads(done.stdout) == []
+
+
+class TestUriFile:
+    def test_the_uri_is_read_from_a_private_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        secret = tmp_path / "db.uri"
+        secret.write_text(f"sqlite:///{tmp_path / 'x.sqlite'}\n")
+        secret.chmod(0o600)
+        assert main(["--db-file", str(secret), "--json", "detector", "list"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+
+    def test_a_file_readable_by_others_is_refused(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        secret = tmp_path / "db.uri"
+        secret.write_text("mongodb://u:hunter2@host/db")
+        secret.chmod(0o644)
+        assert main(["--db-file", str(secret), "detector", "list"]) == 2
+        err = capsys.readouterr().err
+        assert "chmod 600" in err and "hunter2" not in err

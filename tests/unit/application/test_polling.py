@@ -148,3 +148,16 @@ def test_fetch_threads_do_not_outlive_the_fetch() -> None:
     before = threading.active_count()
     polling.fetch()
     assert threading.active_count() == before
+
+
+def test_a_lost_database_clock_is_logged_once_per_change(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock(T0, down=True)
+    polling = Poller(clock, FakeClock(LOCAL, "local"))
+    for _ in range(5):
+        polling.fetch()
+    clock.down = False
+    polling.fetch()
+    polling.fetch()
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("clock unavailable" in m for m in messages) == 1
+    assert sum("available again" in m for m in messages) == 1

@@ -1,0 +1,272 @@
+"""Nothing lost while the database is away: readings, DAQ messages and device events go to a local
+spool, and are replayed in order, in bulk, exactly once when it is back.
+
+Exactly once rests on the deterministic ids: a replay delivers a page idempotently, then forgets
+it from the spool; cut between the two, the next replay delivers the page again and the store
+skips what it already holds. Bookkeeping (runs, streams...) is never spooled: it fails loudly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ricochetdb.application.ports import (
+    Clock,
+    DaqMessageLog,
+    DeviceEventLog,
+    DocumentQueries,
+    Kind,
+    LocalArchive,
+    ProcessingRepository,
+    ReadingRepository,
+    ReadingStats,
+    RecordRepository,
+    Store,
+)
+from ricochetdb.domain.errors import StoreUnavailable
+from ricochetdb.domain.events import DeviceEvent
+from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.readings import ClockSource, Reading
+from ricochetdb.domain.records import Detector, Run, Stream
+
+logger = logging.getLogger(__name__)
+
+SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events")
+
+
+@dataclass
+class ReplayReport:
+    """What a replay delivered per ``kind:collection``, and whether it had to stop early."""
+
+    delivered: dict[str, int] = field(default_factory=dict)
+    new: int = 0
+    stopped: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.delivered.values())
+
+
+def replay(archive: LocalArchive, target: Store, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+    """Deliver the spool to ``target`` oldest first, forgetting each page once delivered."""
+    report = ReplayReport()
+    for kind in SPOOLED_KINDS:
+        for collection in archive.collections(kind):
+            while max_items is None or report.total < max_items:
+                page = archive.page(kind, collection, 0, bulk_size)
+                if not page.items:
+                    break
+                try:
+                    report.new += deliver(target, kind, collection, page.items, bulk_size)
+                except StoreUnavailable as error:
+                    report.stopped = str(error)
+                    return report
+                archive.forget(kind, collection, page.ids)
+                key = f"{kind}:{collection}"
+                report.delivered[key] = report.delivered.get(key, 0) + len(page.items)
+    return report
+
+
+def deliver(target: Store, kind: Kind, collection: str, items: list[Any], bulk_size: int) -> int:
+    """Store items of one kind idempotently; return how many were new (events: how many were sent)."""
+    if kind == "readings":
+        return target.readings(collection).add(items, bulk_size)
+    if kind == "daq":
+        return target.daq(collection).add(items)
+    log = target.events(collection)
+    for event in items:
+        log.add(event)
+    return len(items)
+
+
+def pending(archive: LocalArchive) -> dict[str, int]:
+    """Spooled items per ``kind:collection`` (empty when nothing waits)."""
+    counts = {f"{k}:{c}": archive.count(k, c) for k in SPOOLED_KINDS for c in archive.collections(k)}
+    return {key: count for key, count in counts.items() if count}
+
+
+class _Link:
+    """Whether the primary store answers; after a failure it is left alone for ``retry_after`` seconds."""
+
+    def __init__(self, name: str, retry_after: float, monotonic: Callable[[], float]) -> None:
+        self.name = name
+        self.retry_after = retry_after
+        self.monotonic = monotonic
+        self.offline_since: float | None = None
+        self.retry_at = 0.0
+
+    @property
+    def offline(self) -> bool:
+        return self.offline_since is not None
+
+    def usable(self) -> bool:
+        return not self.offline or self.monotonic() >= self.retry_at
+
+    def failed(self, error: StoreUnavailable) -> None:
+        if not self.offline:
+            logger.warning("database %s unavailable, spooling locally: %s", self.name, error)
+            self.offline_since = self.monotonic()
+        self.retry_at = self.monotonic() + self.retry_after
+
+    def succeeded(self) -> None:
+        if self.offline:
+            logger.warning("database %s is back", self.name)
+        self.offline_since = None
+
+
+class _SpoolingClock:
+    """The primary's clock, refused at once (so the poller uses its local clock) while it is away."""
+
+    def __init__(self, primary: Clock, link: _Link) -> None:
+        self.primary = primary
+        self.link = link
+        self.source: ClockSource = primary.source
+
+    def now(self) -> datetime:
+        if not self.link.usable():
+            raise StoreUnavailable(f"database {self.link.name}", "", "unavailable, using the local clock")
+        try:
+            moment = self.primary.now()
+        except StoreUnavailable as error:
+            self.link.failed(error)
+            raise
+        self.link.succeeded()
+        return moment
+
+
+class _SpoolingWriter:
+    def __init__(self, link: _Link) -> None:
+        self.link = link
+
+    def _write(self, primary: Callable[[], Any], spool: Callable[[], Any]) -> Any:
+        if self.link.usable():
+            try:
+                written = primary()
+            except StoreUnavailable as error:
+                self.link.failed(error)
+            else:
+                self.link.succeeded()
+                return written
+        return spool()
+
+
+class _SpoolingReadings(_SpoolingWriter, ReadingRepository):
+    def __init__(self, link: _Link, primary: ReadingRepository, spool: ReadingRepository) -> None:
+        super().__init__(link)
+        self.primary, self.spool = primary, spool
+
+    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
+        return int(self._write(lambda: self.primary.add(readings, bulk_size), lambda: self.spool.add(readings)))
+
+    def find(
+        self,
+        device: str | None = None,
+        label: str | None = None,
+        start: datetime | None = None,
+        stop: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reading]:
+        return self.primary.find(device, label, start, stop, limit)
+
+    def latest(self, device: str | None = None) -> list[Reading]:
+        return self.primary.latest(device)
+
+    def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
+        return self.primary.stats(label, start, stop, device)
+
+
+class _SpoolingDaq(_SpoolingWriter, DaqMessageLog):
+    def __init__(self, link: _Link, primary: DaqMessageLog, spool: DaqMessageLog) -> None:
+        super().__init__(link)
+        self.primary, self.spool = primary, spool
+
+    def add(self, messages: Sequence[DaqMessage]) -> int:
+        return int(self._write(lambda: self.primary.add(messages), lambda: self.spool.add(messages)))
+
+    def find(self, topic: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.primary.find(topic, limit)
+
+
+class _SpoolingEvents(_SpoolingWriter, DeviceEventLog):
+    def __init__(self, link: _Link, primary: DeviceEventLog, spool: DeviceEventLog) -> None:
+        super().__init__(link)
+        self.primary, self.spool = primary, spool
+
+    def add(self, event: DeviceEvent) -> None:
+        self._write(lambda: self.primary.add(event), lambda: self.spool.add(event))
+
+    def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
+        return self.primary.find(device, limit)
+
+
+class SpoolingStore(Store):
+    """The primary store, with readings, DAQ messages and events spooled locally while it is away."""
+
+    def __init__(
+        self,
+        primary: Store,
+        spool: Store,
+        archive: LocalArchive,
+        retry_after: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary = primary
+        self.spool = spool
+        self.archive = archive
+        self.link = _Link(primary.describe(), retry_after, monotonic)
+        self.clock = _SpoolingClock(primary.clock, self.link)
+
+    @property
+    def offline(self) -> bool:
+        return self.link.offline
+
+    def detectors(self, collection: str) -> RecordRepository[Detector]:
+        return self.primary.detectors(collection)
+
+    def runs(self, collection: str) -> RecordRepository[Run]:
+        return self.primary.runs(collection)
+
+    def streams(self, collection: str) -> RecordRepository[Stream]:
+        return self.primary.streams(collection)
+
+    def processing(self, collection: str) -> ProcessingRepository:
+        return self.primary.processing(collection)
+
+    def documents(self, collection: str) -> DocumentQueries:
+        return self.primary.documents(collection)
+
+    def readings(self, collection: str) -> ReadingRepository:
+        return _SpoolingReadings(self.link, self.primary.readings(collection), self.spool.readings(collection))
+
+    def daq(self, collection: str) -> DaqMessageLog:
+        return _SpoolingDaq(self.link, self.primary.daq(collection), self.spool.daq(collection))
+
+    def events(self, collection: str) -> DeviceEventLog:
+        return _SpoolingEvents(self.link, self.primary.events(collection), self.spool.events(collection))
+
+    def pending(self) -> dict[str, int]:
+        return pending(self.archive)
+
+    def drain(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+        """Replay the spool into the primary if it answers (nothing is tried while it is known away)."""
+        if not self.link.usable() or not self.pending():
+            return ReplayReport()
+        report = replay(self.archive, self.primary, bulk_size, max_items)
+        if report.stopped:
+            self.link.failed(StoreUnavailable(self.link.name, "", report.stopped))
+        elif report.total:
+            self.link.succeeded()
+            logger.warning("replayed %d spooled items (%d new) into %s", report.total, report.new, self.link.name)
+        return report
+
+    def describe(self) -> str:
+        return f"{self.primary.describe()} (spool: {self.spool.describe()})"
+
+    def close(self) -> None:
+        self.primary.close()
+        self.spool.close()

@@ -1,0 +1,52 @@
+"""Offline laptop to MongoDB: ``ricochetdb sync`` pushes everything once and never overwrites."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ricochetdb.domain.readings import Reading
+from ricochetdb.entrypoints.api import connect
+from ricochetdb.entrypoints.cli import main
+
+T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+def fill_laptop(uri: str) -> None:
+    with connect(uri) as laptop:
+        laptop.detectors.create({"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"})
+        laptop.runs.create({"name": "run01", "detector": "RED15", "start_date": T0})
+        laptop.streams.create({"name": "s1", "acq_config": {}, "channel_config": [], "comment": "offline"})
+        laptop.readings.add(
+            [Reading("MMR3", "m", "T_4K", 4.0 + i / 1000, "K", T0 + timedelta(seconds=i)) for i in range(2500)]
+        )
+        laptop.daq.insert([{"topic": "daq", "timestamp": float(i), "i": i} for i in range(30)])
+
+
+def test_sync_pushes_everything_exactly_once_and_reports_conflicts(
+    tmp_path: Path, mongo_uri: str, mongo_db_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = f"sqlite:///{tmp_path / 'laptop.sqlite'}"
+    fill_laptop(local)
+    remote = f"{mongo_uri.rstrip('/')}/{mongo_db_name}"
+    with connect(remote, spool="") as server:
+        server.detectors.create({"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"})
+        server.runs.create({"name": "run01", "detector": "RED15", "description": "made on the server"})
+    for _attempt in range(2):
+        assert main(["--db", local, "--json", "sync", "--to", remote]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["conflicts"] == ["runs 'run01' in 'lio_run_info': differs remotely, not overwritten"]
+        assert report["pushed"]["readings:readings"] == 2500
+    with connect(remote, spool="") as server:
+        assert len(server.readings.find()) == 2500
+        assert len(server.daq.find()) == 30
+        assert server.runs.get("run01").description == "made on the server"
+        assert server.streams.get("s1").comment == "offline"
+
+
+def test_sync_refuses_a_source_that_is_not_a_sqlite_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", "memory://", "sync", "--to", "mongodb://127.0.0.1:1/x"]) == 2
+    assert "must be a SQLite file" in capsys.readouterr().err
