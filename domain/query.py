@@ -172,7 +172,7 @@ def _field_matches(values: list[Any], condition: Any) -> bool:
 
 def _operator(values: list[Any], operator: str, operand: Any) -> bool:
     if operator == "$exists":
-        return any(v is not _MISSING for v in values) == operand
+        return bool(any(v is not _MISSING for v in values) == operand)
     if operator == "$eq":
         return _any(values, lambda v: _equal(v, operand))
     if operator == "$ne":
