@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, TcpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
@@ -28,7 +29,7 @@ class CryomechReader:
         transport: TcpTransport,
         address: str,
         unit_id: int = 1,
-        registers: int = codec.CPA2_COUNT,
+        registers: int = frames.CPA2_COUNT,
         device_type: str = DEVICE_TYPE,
     ) -> None:
         self.transport = transport
@@ -41,8 +42,8 @@ class CryomechReader:
     def read(self) -> list[Measurement]:
         """One poll: a new transaction id, the block, its Measurements; only DeviceError subclasses escape."""
         tid = next(self._tids)
-        request = codec.read_request(tid, self.unit_id, codec.FIRST_ADDRESS, self.registers)
-        frame = self.transport.exchange(request, codec.reply_complete)
+        request = frames.read_request(tid, self.unit_id, frames.FIRST_ADDRESS, self.registers)
+        frame = self.transport.exchange(request, frames.reply_complete)
         try:
             measurements: list[Measurement] = codec.measurements(
                 codec.decode_reply(frame, tid, self.registers, self.transport.name)
@@ -55,7 +56,7 @@ class CryomechReader:
             self.transport.close()
             logger.debug("%s: unexpected decoding failure", self.transport.name, exc_info=True)
             raise DeviceProtocolError(
-                self.transport.name, "", f"{type(error).__name__}: {error}; frame {codec.hex_excerpt(frame)}"
+                self.transport.name, "", f"{type(error).__name__}: {error}; frame {frames.hex_excerpt(frame)}"
             ) from error
 
     def close(self) -> None:
@@ -76,8 +77,8 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> Cryomec
     unit_id = options.get("unit_id", 1)
     if isinstance(unit_id, bool) or not isinstance(unit_id, int) or not 0 <= unit_id <= 0xFF:
         raise ValidationError(record, "unit_id", f"must be an integer 0..255, not {unit_id!r}")
-    registers = options.get("registers", codec.CPA2_COUNT)
-    if registers not in (codec.CPA2_COUNT, codec.CPA3_COUNT):
+    registers = options.get("registers", frames.CPA2_COUNT)
+    if registers not in (frames.CPA2_COUNT, codec.CPA3_COUNT):
         raise ValidationError(record, "registers", f"must be 53 or 55, not {registers!r}")
     transport = TcpTransport(f"{device_type} {host}:{port}", host=host, port=port, timeout=timeout)
     return CryomechReader(transport, address, unit_id, registers, device_type)

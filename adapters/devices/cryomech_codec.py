@@ -1,16 +1,4 @@
-"""Cryomech CPA compressor codec: pure Modbus TCP frames ⇄ a typed status, and the status ⇄ Measurements.
-
-Every frame is a Modbus TCP ADU: a 7-byte MBAP header, then the PDU::
-
-    [          MBAP header          ] [           PDU            ]
-    [ tid ][ pid=0 ][ length ][ uid ] [ FC ][ data ...           ]
-      2B      2B       2B       1B      1B
-    length = 1 (uid) + len(PDU), all fields big-endian
-
-    read request    09 99 | 00 00 | 00 06 | 01 | 04 | 00 01 | 00 35        FC04, address 1, 53 registers
-    read reply      09 99 | 00 00 | 00 6D | 01 | 04 | 6A | r1 r1 r2 r2 ...  byte count = 2*N, then N registers
-    exception       09 99 | 00 00 | 00 03 | 01 | 84 | 02                    FC|0x80, exception code
-    write (start)   09 99 | 00 00 | 00 06 | 01 | 06 | 00 01 | 00 01        FC06, address 1, 1 = start, else stop
+"""Cryomech CPA compressor register map: register blocks ⇄ a typed status, and the status ⇄ Measurements.
 
 Register block ("CPA2 float format", PDU addresses 1..53; 32-bit values word-swapped, CDAB)::
 
@@ -20,10 +8,7 @@ Register block ("CPA2 float format", PDU addresses 1..53; 32-bit values word-swa
     33 software major.minor (2 x u8) | "CPA3" block when 55 registers: 35 (high byte) software patch,
     40-49 the ten analogue values x10 (int16), 50-51 hours x10, 52-53 warnings, 54-55 alarms (u32, CDAB)
 
-Frames are built with pymodbus's pure pieces (``FramerSocket.buildFrame`` and its PDU classes); replies (and
-the emulator's requests) are parsed with ``struct`` because pymodbus's ``FramerSocket.decode`` reports a wrong
-protocol id as "need more bytes" and does not check the transaction id, and its ``DecodePDU`` turns a malformed
-PDU into ``None`` and a log line, while a reader must reject the frame naming the offending field.
+The Modbus TCP frames that carry the block are built and checked in ``cryomech_frames``.
 """
 
 from __future__ import annotations
@@ -33,25 +18,11 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pymodbus.framer import FramerSocket
-from pymodbus.pdu import DecodePDU, ExceptionResponse
-from pymodbus.pdu.register_message import (
-    ReadInputRegistersRequest,
-    ReadInputRegistersResponse,
-    WriteSingleRegisterRequest,
-)
-
+from ricochetdb.adapters.devices.cryomech_frames import CPA2_COUNT, bad_frame, reply_registers
 from ricochetdb.domain.errors import DeviceProtocolError
 from ricochetdb.domain.readings import Measurement
 
-FIRST_ADDRESS = 1
-CPA2_COUNT = 53
 CPA3_COUNT = 55
-READ_INPUT_REGISTERS = 0x04
-WRITE_SINGLE_REGISTER = 0x06
-START, STOP = 0x0001, 0x00FF
-MAX_LENGTH = 254  # uid + the largest Modbus PDU (253 bytes)
-HEX_LIMIT = 64
 FLOAT32_MAX = 3.4028234663852886e38
 
 STATES = {
@@ -127,22 +98,9 @@ MODEL_MINOR = {
     23: "13",
     24: "14",
 }
-EXCEPTIONS = {
-    1: "illegal function",
-    2: "illegal data address",
-    3: "illegal data value",
-    4: "device failure",
-    5: "acknowledge",
-    6: "device busy",
-    8: "memory parity error",
-    10: "gateway path unavailable",
-    11: "gateway target failed to respond",
-}
 TEMPERATURES = ("coolant_in_temperature", "coolant_out_temperature", "oil_temperature", "helium_temperature")
 PRESSURES = ("low_pressure", "low_pressure_average", "high_pressure", "high_pressure_average", "delta_pressure_average")
 ANALOGUE = (*TEMPERATURES, *PRESSURES, "motor_current")  # float block order, addresses 7..26
-
-_FRAMER = FramerSocket(DecodePDU(is_server=False))
 
 
 @dataclass(frozen=True)
@@ -235,17 +193,6 @@ class CompressorStatus:
         return self.alarms if self.cpa3 is None else self.cpa3.alarms
 
 
-@dataclass(frozen=True)
-class Request:
-    """A request as the emulator sees it: ``value`` is the register count (FC04) or the value written (FC06)."""
-
-    tid: int
-    unit_id: int
-    function: int
-    address: int
-    value: int
-
-
 def state_name(code: int) -> str:
     """The operating state's name, ``unknown_<code>`` outside the documented table."""
     return STATES.get(code, f"unknown_{code}")
@@ -264,46 +211,6 @@ def model_name(code: int) -> str:
     return f"unknown_{major}_{minor}"
 
 
-def read_request(tid: int, unit_id: int = 1, address: int = FIRST_ADDRESS, count: int = CPA2_COUNT) -> bytes:
-    """FC04 Read Input Registers: ``tid 0000 0006 uid 04 addr count`` (12 bytes)."""
-    return _FRAMER.buildFrame(
-        ReadInputRegistersRequest(address=address, count=count, dev_id=unit_id, transaction_id=tid)
-    )
-
-
-def write_request(tid: int, value: int, unit_id: int = 1, address: int = FIRST_ADDRESS) -> bytes:
-    """FC06 Write Single Register (1 = start, 0x00FF = stop at address 1); the reply echoes the request."""
-    return _FRAMER.buildFrame(
-        WriteSingleRegisterRequest(address=address, registers=[value], dev_id=unit_id, transaction_id=tid)
-    )
-
-
-def read_reply(tid: int, unit_id: int, registers: Sequence[int]) -> bytes:
-    """FC04 reply: ``tid 0000 len uid 04 2N r1 .. rN`` with len = 3 + 2N."""
-    return _FRAMER.buildFrame(ReadInputRegistersResponse(registers=list(registers), dev_id=unit_id, transaction_id=tid))
-
-
-def exception_reply(tid: int, unit_id: int, function: int, code: int) -> bytes:
-    """Modbus exception: ``tid 0000 0003 uid FC|80 code``."""
-    return _FRAMER.buildFrame(ExceptionResponse(function, code, device_id=unit_id, transaction=tid))
-
-
-def frame_size(buffer: bytes) -> int | None:
-    """The full length the MBAP header announces; None until 6 bytes are there or if the header is impossible."""
-    if len(buffer) < 6:
-        return None
-    pid, length = struct.unpack_from(">HH", buffer, 2)
-    return 6 + length if pid == 0 and 2 <= length <= MAX_LENGTH else None
-
-
-def reply_complete(buffer: bytes) -> bool:
-    """True once a whole frame is in, or as soon as the header shows the bytes cannot be a frame."""
-    if len(buffer) < 6:
-        return False
-    size = frame_size(buffer)
-    return size is None or len(buffer) >= size
-
-
 def decode_reply(frame: bytes, tid: int, count: int = CPA2_COUNT, record: str = "CMCPA") -> CompressorStatus:
     """Check one FC04 reply frame to request ``tid`` and decode its ``count`` registers."""
     return decode_registers(reply_registers(frame, tid, count, record), record)
@@ -312,34 +219,9 @@ def decode_reply(frame: bytes, tid: int, count: int = CPA2_COUNT, record: str = 
 def decode_any_reply(frame: bytes, record: str = "CMCPA") -> CompressorStatus:
     """An FC04 reply of either block size (53 or 55 registers), whatever its transaction id."""
     if len(frame) < 9:
-        raise _bad(record, "frame", f"{len(frame)} bytes, shorter than any Modbus TCP reply", frame)
+        raise bad_frame(record, "frame", f"{len(frame)} bytes, shorter than any Modbus TCP reply", frame)
     count = CPA3_COUNT if frame[8] == 2 * CPA3_COUNT else CPA2_COUNT
     return decode_reply(frame, struct.unpack_from(">H", frame)[0], count, record)
-
-
-def reply_registers(frame: bytes, tid: int, count: int, record: str = "CMCPA") -> list[int]:
-    """The registers of an FC04 reply, after checking MBAP, function code and byte count.
-
-    Raises DeviceProtocolError naming the field at fault (a Modbus exception reply included).
-    """
-    if len(frame) < 9:
-        raise _bad(record, "frame", f"{len(frame)} bytes, shorter than any Modbus TCP reply", frame)
-    got_tid, pid, length, _uid, function = struct.unpack_from(">HHHBB", frame)
-    if pid != 0:
-        raise _bad(record, "protocol_id", f"is {pid}, not 0", frame)
-    if length != len(frame) - 6:
-        raise _bad(record, "length", f"says {length} bytes follow, {len(frame) - 6} did", frame)
-    if got_tid != tid:
-        raise _bad(record, "transaction_id", f"is {got_tid}, the request had {tid}", frame)
-    if function & 0x80:
-        code = frame[8]
-        name = EXCEPTIONS.get(code, "unknown exception")
-        raise _bad(record, "exception", f"Modbus exception {code:#04x} ({name}) to FC {function & 0x7F:#04x}", frame)
-    if function != READ_INPUT_REGISTERS:
-        raise _bad(record, "function_code", f"is {function:#04x}, not 0x04", frame)
-    if frame[8] != 2 * count or len(frame) != 9 + 2 * count:
-        raise _bad(record, "byte_count", f"is {frame[8]} with {len(frame) - 9} data bytes, expected {2 * count}", frame)
-    return list(struct.unpack_from(f">{count}H", frame, 9))
 
 
 def decode_registers(registers: Sequence[int], record: str = "CMCPA") -> CompressorStatus:
@@ -426,23 +308,6 @@ def encode_registers(status: CompressorStatus) -> list[int]:
     return reg[1:]
 
 
-def decode_request(frame: bytes) -> Request | None:
-    """A request as the panel reads it: ``tid 0000 len uid FC addr value``; None if it is not one.
-
-    Any function code is returned (address and value 0 unless it is the 12-byte FC04/FC06 form) so that
-    the emulator can answer "illegal function".
-    """
-    if len(frame) < 8 or frame_size(frame) != len(frame):
-        return None
-    tid, _pid, _length, unit_id, function = struct.unpack_from(">HHHBB", frame)
-    if function not in (READ_INPUT_REGISTERS, WRITE_SINGLE_REGISTER):
-        return Request(tid, unit_id, function, 0, 0)
-    if len(frame) != 12:
-        return None
-    address, value = struct.unpack_from(">HH", frame, 8)
-    return Request(tid, unit_id, function, address, value)
-
-
 def measurements(status: CompressorStatus) -> list[Measurement]:
     """Every stored label of a status, with its unit (the scales decide pressure and temperature units)."""
     units = {
@@ -468,16 +333,6 @@ def measurements(status: CompressorStatus) -> list[Measurement]:
         Measurement("model", status.model),
         Measurement("software_revision", status.software_revision),
     ]
-
-
-def hex_excerpt(data: bytes) -> str:
-    """The first 64 bytes in hex, for error messages."""
-    more = f" ... ({len(data)} bytes)" if len(data) > HEX_LIMIT else ""
-    return data[:HEX_LIMIT].hex(" ") + more
-
-
-def _bad(record: str, field: str, reason: str, frame: bytes) -> DeviceProtocolError:
-    return DeviceProtocolError(record, field, f"{reason}; frame {hex_excerpt(frame)}")
 
 
 def _words32(packed: bytes) -> tuple[int, int]:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.adapters.devices import options as parse
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
@@ -52,7 +53,7 @@ DERIVED: dict[str, tuple[str, Callable[[int], str]]] = {
     "alarm_flags": ("alarms", lambda bits: ",".join(codec.flag_names(bits))),
     "model": ("model_code", codec.model_name),
 }
-LABELS = tuple(m.label for m in codec.measurements(codec.decode_registers([0] * codec.CPA2_COUNT)))
+LABELS = tuple(m.label for m in codec.measurements(codec.decode_registers([0] * frames.CPA2_COUNT)))
 
 
 def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
@@ -60,9 +61,9 @@ def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:
-        raise DeviceProtocolError(record, "", f"not JSON ({error}); body {codec.hex_excerpt(body)}") from None
+        raise DeviceProtocolError(record, "", f"not JSON ({error}); body {frames.hex_excerpt(body)}") from None
     if not isinstance(document, dict):
-        raise DeviceProtocolError(record, "", f"not a JSON object; body {codec.hex_excerpt(body)}")
+        raise DeviceProtocolError(record, "", f"not a JSON object; body {frames.hex_excerpt(body)}")
     values: dict[str, Value] = {}
     for label in LABELS:
         if label in document and (value := _known(label, document[label])) is not None:
@@ -104,7 +105,7 @@ class CryomechJsonReader:
         except Exception as error:
             logger.debug("%s: unexpected parsing failure", self.transport.name, exc_info=True)
             raise DeviceProtocolError(
-                self.transport.name, "", f"{type(error).__name__}: {error}; body {codec.hex_excerpt(body)}"
+                self.transport.name, "", f"{type(error).__name__}: {error}; body {frames.hex_excerpt(body)}"
             ) from error
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.adapters.emulators.base import TcpEmulator, drift
 
 MAX_READ = 125
@@ -93,32 +94,32 @@ class CryomechEmulator(TcpEmulator):
         """MBAP framing: 6 + length bytes; bytes that cannot start a frame are dropped whole."""
         if len(buffer) < 6:
             return None
-        size = codec.frame_size(buffer)
+        size = frames.frame_size(buffer)
         if size is None:
             return buffer, b""
         return (buffer[:size], buffer[size:]) if len(buffer) >= size else None
 
     def respond(self, request: bytes) -> bytes | None:
         """The panel's answer; unit ids are all accepted and the transaction id is echoed."""
-        req = codec.decode_request(request)
+        req = frames.decode_request(request)
         if req is None:
             return None
         reply: bytes
-        if req.function == codec.READ_INPUT_REGISTERS:
+        if req.function == frames.READ_INPUT_REGISTERS:
             if not 1 <= req.value <= MAX_READ:
-                reply = codec.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_VALUE)
-            elif req.address < codec.FIRST_ADDRESS or req.address + req.value - 1 > codec.CPA3_COUNT:
-                reply = codec.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_ADDRESS)
+                reply = frames.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_VALUE)
+            elif req.address < frames.FIRST_ADDRESS or req.address + req.value - 1 > codec.CPA3_COUNT:
+                reply = frames.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_ADDRESS)
             else:
                 block = codec.encode_registers(self.compressor.status())
-                first = req.address - codec.FIRST_ADDRESS
-                reply = codec.read_reply(req.tid, req.unit_id, block[first : first + req.value])
-        elif req.function == codec.WRITE_SINGLE_REGISTER:
-            if req.address == codec.FIRST_ADDRESS:
-                self.compressor.set_running(req.value == codec.START)
+                first = req.address - frames.FIRST_ADDRESS
+                reply = frames.read_reply(req.tid, req.unit_id, block[first : first + req.value])
+        elif req.function == frames.WRITE_SINGLE_REGISTER:
+            if req.address == frames.FIRST_ADDRESS:
+                self.compressor.set_running(req.value == frames.START)
                 reply = request
             else:
-                reply = codec.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_ADDRESS)
+                reply = frames.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_ADDRESS)
         else:
-            reply = codec.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_FUNCTION)
+            reply = frames.exception_reply(req.tid, req.unit_id, req.function, ILLEGAL_FUNCTION)
         return reply

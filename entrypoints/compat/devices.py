@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ricochetdb.adapters.clock import LocalClock
-from ricochetdb.adapters.devices import cryomech_codec, tti
+from ricochetdb.adapters.devices import cryomech_codec, cryomech_frames, tti
 from ricochetdb.adapters.devices.imacrt import collector_reader
 from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.mapping_file import default_mapping
@@ -110,7 +110,7 @@ class CMCPADevice(_ReadDevice):
     @staticmethod
     def buildRegistersQuery() -> bytes:
         """The Modbus TCP request for the 53-register block (FC04 from address 1, transaction 0x0999)."""
-        return cryomech_codec.read_request(CMCPADevice.QUERY_ID)
+        return cryomech_frames.read_request(CMCPADevice.QUERY_ID)
 
     def breakdownReplyData(self, rawdata: bytes, data: dict[str, Any]) -> dict[str, Any]:
         """Fill ``data`` with the labels and values of a reply frame (RuntimeError naming the bad field)."""

@@ -10,6 +10,7 @@ import pytest
 
 from ricochetdb.adapters.devices import cryomech, cryomech_json
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.adapters.devices.transport import Backoff, HttpTransport, TcpTransport
 from ricochetdb.adapters.emulators.cryomech import CryomechEmulator
 from ricochetdb.adapters.emulators.cryomech_json import CryomechJsonEmulator
@@ -65,7 +66,7 @@ def panel(modbus: CryomechEmulator) -> Iterator[CryomechEmulator]:
     modbus.fault = "none"
 
 
-def modbus_reader(emulator: CryomechEmulator, registers: int = codec.CPA2_COUNT) -> cryomech.CryomechReader:
+def modbus_reader(emulator: CryomechEmulator, registers: int = frames.CPA2_COUNT) -> cryomech.CryomechReader:
     transport = TcpTransport(f"CMCPA {emulator.address}", quick_backoff(), port=emulator.port, timeout=TIMEOUT)
     return cryomech.CryomechReader(transport, emulator.address, registers=registers)
 
@@ -95,8 +96,8 @@ class TestModbus:
 
     def test_a_stop_write_is_echoed_and_the_pressures_equalise(self, panel: CryomechEmulator) -> None:
         transport = TcpTransport("CMCPA", port=panel.port, timeout=TIMEOUT)
-        request = codec.write_request(0x0999, codec.STOP)
-        assert transport.exchange(request, codec.reply_complete) == request
+        request = frames.write_request(0x0999, frames.STOP)
+        assert transport.exchange(request, frames.reply_complete) == request
         transport.close()
         reader = modbus_reader(panel)
         found = by_label(reader.read())
@@ -110,19 +111,19 @@ class TestModbus:
         transport = TcpTransport("CMCPA", port=panel.port, timeout=TIMEOUT)
         count_zero = bytes.fromhex("00 05 00 00 00 06 01 04 00 01 00 00")  # pymodbus refuses to build it
         for request, name in (
-            (codec.read_request(5, 1, 1, 56), "illegal data address"),
-            (codec.read_request(5, 1, 0, 53), "illegal data address"),
+            (frames.read_request(5, 1, 1, 56), "illegal data address"),
+            (frames.read_request(5, 1, 0, 53), "illegal data address"),
             (count_zero, "illegal data value"),
-            (codec.write_request(5, 1, address=2), "illegal data address"),
+            (frames.write_request(5, 1, address=2), "illegal data address"),
         ):
-            frame = transport.exchange(request, codec.reply_complete)
+            frame = transport.exchange(request, frames.reply_complete)
             with pytest.raises(DeviceProtocolError, match=name):
                 codec.decode_reply(frame, 5)
         transport.close()
 
     def test_any_unit_id_is_answered_with_the_same_transaction_id(self, panel: CryomechEmulator) -> None:
         transport = TcpTransport("CMCPA", port=panel.port, timeout=TIMEOUT)
-        frame = transport.exchange(codec.read_request(0xBEEF, unit_id=16), codec.reply_complete)
+        frame = transport.exchange(frames.read_request(0xBEEF, unit_id=16), frames.reply_complete)
         transport.close()
         assert frame[:2] == b"\xbe\xef" and frame[6] == 16
         assert codec.decode_reply(frame, 0xBEEF).compressor_running

@@ -1,4 +1,4 @@
-"""Cryomech CPA codec: golden frames, round trips over the register map, fuzzing of the reply decoder."""
+"""Cryomech CPA codec: golden replies, round trips over the register map, fuzzing of the reply decoder."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
+from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.domain.errors import DeviceProtocolError
 from ricochetdb.domain.readings import RESERVED_LABELS, check_label
 
@@ -64,19 +65,6 @@ def hand_built_reply(tid: int = 0x0999) -> bytes:
 
 
 class TestGoldenFrames:
-    def test_the_read_request_is_the_socs_frame(self) -> None:
-        assert codec.read_request(0x0999) == bytes.fromhex("09 99 00 00 00 06 01 04 00 01 00 35")
-
-    def test_a_cpa3_read_asks_for_55_registers_and_carries_the_unit_id(self) -> None:
-        assert codec.read_request(7, unit_id=16, count=55) == bytes.fromhex("00 07 00 00 00 06 10 04 00 01 00 37")
-
-    def test_start_and_stop_are_fc06_writes_to_address_1(self) -> None:
-        assert codec.write_request(0x0999, codec.START) == bytes.fromhex("09 99 00 00 00 06 01 06 00 01 00 01")
-        assert codec.write_request(0x0999, codec.STOP) == bytes.fromhex("09 99 00 00 00 06 01 06 00 01 00 ff")
-
-    def test_the_exception_reply_is_fc_or_0x80_and_a_code(self) -> None:
-        assert codec.exception_reply(5, 1, 4, 2) == bytes.fromhex("00 05 00 00 00 03 01 84 02")
-
     def test_a_hand_built_reply_decodes_to_every_field(self) -> None:
         status = codec.decode_reply(hand_built_reply(), 0x0999)
         assert status == REST
@@ -85,12 +73,12 @@ class TestGoldenFrames:
         assert (status.model, status.software_revision) == ("CPA1114", "2.154")
 
     def test_the_encoder_builds_the_hand_built_reply(self) -> None:
-        assert codec.read_reply(0x0999, 1, codec.encode_registers(REST)) == hand_built_reply()
+        assert frames.read_reply(0x0999, 1, codec.encode_registers(REST)) == hand_built_reply()
 
     def test_the_reply_header_announces_3_plus_2n_bytes(self) -> None:
         frame = hand_built_reply()
         assert frame[:9] == bytes.fromhex("09 99 00 00 00 6d 01 04 6a")
-        assert codec.frame_size(frame) == len(frame) == 115
+        assert frames.frame_size(frame) == len(frame) == 115
 
     def test_measurements_carry_the_scale_units(self) -> None:
         status = replace(REST, pressure_scale=1, temperature_scale=2, warnings=64 + 1024)
@@ -185,7 +173,7 @@ class TestReplyChecks:
 
     def test_an_exception_reply_names_the_exception(self) -> None:
         with pytest.raises(DeviceProtocolError, match="illegal data address") as caught:
-            codec.decode_reply(codec.exception_reply(0x0999, 1, 4, 2), 0x0999)
+            codec.decode_reply(frames.exception_reply(0x0999, 1, 4, 2), 0x0999)
         assert caught.value.field == "exception"
         assert "84 02" in caught.value.reason
 
@@ -209,35 +197,16 @@ class TestReplyChecks:
         frame = bytearray(hand_built_reply())
         frame[8] = 0x68
         assert self.decode(bytes(frame)) == "byte_count"
-        assert self.decode(codec.read_reply(0x0999, 1, [0] * 52)) == "byte_count"
+        assert self.decode(frames.read_reply(0x0999, 1, [0] * 52)) == "byte_count"
 
     def test_a_short_frame_is_refused(self) -> None:
         assert self.decode(b"\x09\x99\x00") == "frame"
 
     def test_the_completeness_predicate_waits_for_the_announced_length(self) -> None:
         frame = hand_built_reply()
-        assert not codec.reply_complete(frame[:5])
-        assert not codec.reply_complete(frame[:100])
-        assert codec.reply_complete(frame)
-
-    def test_the_completeness_predicate_gives_up_on_an_impossible_header(self) -> None:
-        assert codec.reply_complete(b"\xde\xad\xbe\xef\xff\xff")  # protocol id 0xBEEF: no need to wait
-        assert codec.reply_complete(b"\x00\x01\x00\x00\x7f\xff")  # length beyond any Modbus PDU
-
-
-class TestEmulatorSide:
-    def test_a_read_request_decodes(self) -> None:
-        request = codec.decode_request(codec.read_request(0x0999, 16, 1, 55))
-        assert request == codec.Request(0x0999, 16, 4, 1, 55)
-
-    def test_a_write_request_decodes(self) -> None:
-        assert codec.decode_request(codec.write_request(3, codec.STOP)) == codec.Request(3, 1, 6, 1, 0xFF)
-
-    def test_other_function_codes_decode_for_an_exception(self) -> None:
-        assert codec.decode_request(bytes.fromhex("00 01 00 00 00 02 01 2b")) == codec.Request(1, 1, 0x2B, 0, 0)
-
-    def test_a_cut_request_is_none(self) -> None:
-        assert codec.decode_request(codec.read_request(1)[:-1]) is None
+        assert not frames.reply_complete(frame[:5])
+        assert not frames.reply_complete(frame[:100])
+        assert frames.reply_complete(frame)
 
 
 float32s = st.floats(width=32, allow_nan=False)
@@ -302,7 +271,7 @@ class TestProperties:
         self, status: codec.CompressorStatus, tid: int, unit: int
     ) -> None:
         registers = codec.encode_registers(status)
-        frame = codec.read_reply(tid, unit, registers)
+        frame = frames.read_reply(tid, unit, registers)
         decoded = codec.decode_reply(frame, tid, len(registers))
         for field in fields(status):
             got, want = getattr(decoded, field.name), getattr(status, field.name)
@@ -331,14 +300,9 @@ class TestProperties:
     def test_a_corrupted_reply_decodes_or_raises_a_protocol_error(
         self, status: codec.CompressorStatus, tid: int, position: int, byte: int
     ) -> None:
-        frame = bytearray(codec.read_reply(tid, 1, codec.encode_registers(status)))
+        frame = bytearray(frames.read_reply(tid, 1, codec.encode_registers(status)))
         frame[position % len(frame)] = byte
         try:
             codec.decode_reply(bytes(frame), tid, 55 if status.cpa3 else 53)
         except DeviceProtocolError:
             pass
-
-    @given(st.binary(max_size=40))
-    def test_the_completeness_predicate_never_raises(self, buffer: bytes) -> None:
-        assert codec.reply_complete(buffer) in (True, False)
-        codec.decode_request(buffer)
