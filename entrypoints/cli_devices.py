@@ -72,9 +72,10 @@ def _emulate(args: argparse.Namespace, _api: Ricochet | None) -> Any:
         config = _config_of(devices, 10.0, "readings")
         for device in devices:
             sys.stdout.write(f"{device.device_type:<11} on {device.emulator.address:<22} options {device.options}\n")
-        if args.config_out:
-            Path(args.config_out).write_text(dump_config(config), encoding="utf-8")
-            sys.stdout.write(f"device configuration written to {args.config_out}\n")
+        config_out = args.config_out if args.config_out is not None else ("devices.toml" if len(devices) > 1 else "")
+        if config_out:
+            Path(config_out).write_text(dump_config(config), encoding="utf-8")
+            sys.stdout.write(f"device configuration written to {config_out}\n")
         sys.stdout.write("Ctrl-C stops the emulators.\n")
         sys.stdout.flush()
         with stop_on_interrupt() as stop:
@@ -110,7 +111,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     emulate.add_argument("type", help=f"all, or one of {', '.join(EMULATORS)}")
     emulate.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     emulate.add_argument("--fault", choices=FAULTS, default="none")
-    emulate.add_argument("--config-out", help="write the matching device configuration file here")
+    emulate.add_argument(
+        "--config-out",
+        help="write the matching device configuration file here (default for 'all': devices.toml; '' for none)",
+    )
     emulate.add_argument("--seconds", type=float, help="stop after this many seconds")
     emulate.set_defaults(handler=_emulate, needs_db=False)
 

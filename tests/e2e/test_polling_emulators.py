@@ -16,7 +16,7 @@ from ricochetdb.adapters.emulators.cryostat import EMULATORS, start_cryostat, st
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.polling import Poller
 from ricochetdb.entrypoints.cli import main
-from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config
+from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config, load_config
 
 
 @pytest.mark.parametrize("kind", sorted(EMULATORS))
@@ -116,3 +116,17 @@ def test_the_demo_prints_the_latest_reading_of_every_label(tmp_path: Path) -> No
     assert "0 failures" in done.stderr
     for label in ("T_4K", "weight", "ch1_resistance", "pid0_setpoint", "model", "out1_voltage_measured", "ch4_cv"):
         assert f" {label} " in done.stdout, label
+
+
+def test_emulate_all_writes_devices_toml_that_poll_accepts(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ricochetdb.entrypoints.cli", "emulate", "all", "--seconds", "0.5"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "device configuration written to devices.toml" in done.stdout
+    config = load_config(str(tmp_path / "devices.toml"))
+    assert {d.type for d in config.devices} == set(EMULATORS) - {"MMR3-HTTP"}
