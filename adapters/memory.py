@@ -95,9 +95,9 @@ class InMemoryReadingRepository(ReadingRepository):
         )
         return found if limit is None else found[:limit]
 
-    def latest(self, device: str | None = None) -> list[Reading]:
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
         newest: dict[tuple[str, str], Reading] = {}
-        for reading in self.find(device):
+        for reading in self.find(device, start=since):
             newest[(reading.device, reading.label)] = reading
         return [newest[key] for key in sorted(newest)]
 

@@ -80,8 +80,12 @@ class ReadingRepository(abc.ABC):
         """Readings matching every given filter, oldest first; start and stop are inclusive."""
 
     @abc.abstractmethod
-    def latest(self, device: str | None = None) -> list[Reading]:
-        """The most recent reading of every (device, label), ordered by device then label."""
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
+        """The most recent reading of every (device, label), ordered by device then label.
+
+        ``since`` bounds the search (labels with no reading since then are left out), so that a
+        year-long collection is not scanned whole.
+        """
 
     @abc.abstractmethod
     def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:

@@ -49,8 +49,8 @@ class ReadingBook:
             limit,
         )
 
-    def latest(self, device: str | None = None) -> list[Reading]:
-        return self.repository.latest(device)
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
+        return self.repository.latest(device, optional_utc(since, "readings query", "since"))
 
     def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
         check_label(label, "readings query")

@@ -173,8 +173,8 @@ class _SpoolingReadings(_SpoolingWriter, ReadingRepository):
     ) -> list[Reading]:
         return self.primary.find(device, label, start, stop, limit)
 
-    def latest(self, device: str | None = None) -> list[Reading]:
-        return self.primary.latest(device)
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
+        return self.primary.latest(device, since)
 
     def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
         return self.primary.stats(label, start, stop, device)

@@ -20,7 +20,7 @@ from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.entrypoints import cli_devices, cli_ops
 from ricochetdb.entrypoints.api import Ricochet, connect
 from ricochetdb.entrypoints.container import DEFAULT_COLLECTIONS
-from ricochetdb.entrypoints.edge import parse_datetime, read_json, read_uri_file, with_dates
+from ricochetdb.entrypoints.edge import parse_datetime, parse_since, read_json, read_uri_file, with_dates
 from ricochetdb.entrypoints.output import table, to_json
 
 logger = logging.getLogger("ricochetdb")
@@ -161,7 +161,12 @@ def _readings(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group = sub.add_parser("readings", help="stored readings").add_subparsers(dest="action", required=True)
     latest = group.add_parser("latest", help="latest reading of every label")
     latest.add_argument("--device")
-    latest.set_defaults(handler=lambda a, api: [_reading(r) for r in api.readings.latest(a.device)])
+    latest.add_argument(
+        "--since", default="1d", help="look back this far: 30m, 6h, 2d, an ISO date, or 'all' (default 1d)"
+    )
+    latest.set_defaults(
+        handler=lambda a, api: [_reading(r) for r in api.readings.latest(a.device, parse_since(a.since, api.now))]
+    )
 
 
 def _ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,20 @@ def parse_datetime(text: str, what: str) -> datetime:
     if moment.tzinfo is None:
         raise ValidationError(what, text, "has no timezone: add Z (UTC) or an offset such as +01:00")
     return moment
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(text: str, now: Callable[[], datetime]) -> datetime | None:
+    """``all`` (None), a duration back from ``now()`` (``30m``, ``6h``, ``2d``) or an ISO date with timezone."""
+    if text == "all":
+        return None
+    duration = _DURATION.fullmatch(text.strip())
+    if duration:
+        return now() - timedelta(seconds=float(duration[1]) * _UNIT_SECONDS[duration[2]])
+    return parse_datetime(text, "--since")
 
 
 def read_uri_file(path: str) -> str:

@@ -156,9 +156,9 @@ class MongoReadingRepository(MongoCollection, ReadingRepository):
         found.sort(key=lambda r: (r.timestamp, r.device, r.label))
         return found if limit is None else found[:limit]
 
-    def latest(self, device: str | None = None) -> list[Reading]:
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
         """One aggregation finds the newest document of each (device, label); one query fetches them."""
-        match = {} if device is None else {"device": plain_text(device, "device")}
+        match = self._query(device, None, since, None)
         pipeline: list[Document] = [
             {"$match": match},
             {"$sort": {key: -1 for key, _ in TIME_ORDER}},

@@ -184,10 +184,10 @@ class SqliteReadingRepository(_Tables, ReadingRepository):
         with self.begin() as connection:
             return [reading_from_row(row) for row in connection.execute(query)]
 
-    def latest(self, device: str | None = None) -> list[Reading]:
+    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
         newest = (
             select(readings.c.device, readings.c.label, func.max(readings.c.ts).label("ts"))
-            .where(*self._filters(device, None, None, None))
+            .where(*self._filters(device, None, since, None))
             .group_by(readings.c.device, readings.c.label)
             .subquery()
         )

@@ -92,3 +92,11 @@ class TestStats:
     def test_no_reading_in_the_window_gives_count_zero(self, store: Store) -> None:
         stats = store.readings("r").stats("T_4K", T0, T0 + timedelta(days=1))
         assert stats.count == 0 and stats.mean is None
+
+
+def test_latest_since_leaves_out_labels_silent_since_then(store: Store) -> None:
+    repository = store.readings("r")
+    repository.add([reading(i) for i in range(5)] + [reading(i, "R_4K", 7.0) for i in range(2)])
+    recent = repository.latest(since=T0 + timedelta(seconds=3))
+    assert [(r.label, r.timestamp.second) for r in recent] == [("T_4K", 4)]
+    assert repository.latest(since=T0 + timedelta(seconds=1)) == repository.latest()

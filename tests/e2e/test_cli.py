@@ -6,10 +6,13 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from ricochetdb.domain.readings import Reading
+from ricochetdb.entrypoints.api import connect
 from ricochetdb.entrypoints.cli import main
 
 DETECTOR = '{"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"}'
@@ -112,3 +115,22 @@ class TestUriFile:
         assert main(["--db-file", str(secret), "detector", "list"]) == 2
         err = capsys.readouterr().err
         assert "chmod 600" in err and "hunter2" not in err
+
+
+class TestReadingsLatest:
+    def test_since_bounds_the_search(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+        now = datetime.now(UTC)
+        with connect(db) as api:
+            api.readings.add(
+                [
+                    Reading("X", "d", "old", 1.0, "", now - timedelta(days=3)),
+                    Reading("X", "d", "new", 2.0, "", now - timedelta(minutes=5)),
+                ]
+            )
+        labels = {}
+        for since in ("1d", "all", "10m", "1m", (now - timedelta(days=4)).isoformat()):
+            assert main(["--db", db, "--json", "readings", "latest", "--since", since]) == 0
+            labels[since] = sorted(row["label"] for row in json.loads(capsys.readouterr().out))
+        assert list(labels.values()) == [["new"], ["new", "old"], ["new"], [], ["new", "old"]]
+        assert main(["--db", db, "readings", "latest", "--since", "yesterday"]) == 2
