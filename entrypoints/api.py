@@ -79,6 +79,16 @@ class Ricochet:
         poller: Poller = self.container.poller(config=config)
         return poller
 
+    def left_open(self) -> list[str]:
+        """Runs and streams started and never stopped (after a crash, say), with their start dates."""
+        books: list[RunBook | StreamBook] = [self.runs, self.streams]
+        return [
+            f"{record.label} running since {record.start_date.isoformat(timespec='seconds')}"
+            for book in books
+            for record in book.list()
+            if record.running and record.start_date is not None
+        ]
+
     def spool_pending(self) -> dict[str, int]:
         """Items waiting in the spool per ``kind:collection`` (empty without a spool)."""
         store = self.store

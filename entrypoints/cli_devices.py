@@ -14,7 +14,7 @@ from typing import Any
 
 from ricochetdb.adapters.emulators.base import FAULTS
 from ricochetdb.adapters.emulators.cryostat import EMULATORS, EmulatedDevice, start_cryostat, start_emulator, stop_all
-from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.errors import RicochetError, ValidationError
 from ricochetdb.entrypoints.api import Ricochet
 from ricochetdb.entrypoints.daemon import poll_loop
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config, load_config
@@ -55,6 +55,11 @@ def _poll(args: argparse.Namespace, api: Ricochet) -> Any:
 
 def _run(api: Ricochet, config: PollConfig, cycles: int | None) -> dict[str, Any]:
     poller = api.poller(config)
+    try:
+        for record in api.left_open():
+            logger.warning("%s: stop it once it is over ('ricochetdb run stop' / 'stream stop')", record)
+    except RicochetError as error:
+        logger.warning("could not check for runs and streams left open: %s", error)
     try:
         with stop_on_interrupt() as stop:
             stats = poll_loop(poller, api.store, config.interval, cycles, stop, after_cycle=api.replay_spool)

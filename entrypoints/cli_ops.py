@@ -25,8 +25,7 @@ def _status(_args: argparse.Namespace, api: Ricochet) -> dict[str, Any]:
     status["spooled"] = api.spool_pending()
     if status["reachable"]:
         try:
-            status["open_runs"] = [run.name for run in api.runs.list() if run.running]
-            status["open_streams"] = [stream.name for stream in api.streams.list() if stream.running]
+            status["left_open"] = api.left_open()
             status["degraded_devices"] = _degraded(api)
         except RicochetError as error:
             status["error"] = redact(str(error))

@@ -134,3 +134,13 @@ class TestReadingsLatest:
             labels[since] = sorted(row["label"] for row in json.loads(capsys.readouterr().out))
         assert list(labels.values()) == [["new"], ["new", "old"], ["new"], [], ["new", "old"]]
         assert main(["--db", db, "readings", "latest", "--since", "yesterday"]) == 2
+
+
+def test_status_reports_runs_and_streams_left_open(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("detector", "create", DETECTOR)[0] == 0
+    assert cli("run", "create", '{"name": "run01", "detector": "RED15"}')[0] == 0
+    assert cli("run", "start", "run01", "--at", "2026-11-24T03:00:00Z")[0] == 0
+    code, out, _ = cli("--json", "status")
+    status = json.loads(out)
+    assert code == 0 and status["reachable"] is True
+    assert status["left_open"] == ["run 'run01' running since 2026-11-24T03:00:00+00:00"]

@@ -130,3 +130,16 @@ def test_emulate_all_writes_devices_toml_that_poll_accepts(tmp_path: Path) -> No
     assert "device configuration written to devices.toml" in done.stdout
     config = load_config(str(tmp_path / "devices.toml"))
     assert {d.type for d in config.devices} == set(EMULATORS) - {"MMR3-HTTP"}
+
+
+def test_poll_warns_at_start_about_runs_left_open(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = f"sqlite:///{tmp_path / 'open.sqlite'}"
+    assert (
+        main(["--db", db, "detector", "create", '{"name": "D", "acq_config": {}, "channel_config": [], "status": 1}'])
+        == 0
+    )
+    assert main(["--db", db, "run", "create", '{"name": "crashed", "detector": "D"}']) == 0
+    assert main(["--db", db, "run", "start", "crashed"]) == 0
+    (tmp_path / "devices.toml").write_text(dump_config(PollConfig(0.1, "r", [])))
+    assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "1"]) == 0
+    assert any("run 'crashed' running since" in record.getMessage() for record in caplog.records)
