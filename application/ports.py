@@ -145,7 +145,6 @@ class DocumentQueries(abc.ABC):
 
 
 Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing"]
-Item = Detector | Run | Stream | Reading | DaqMessage | DeviceEvent | ProcessingResult
 
 
 @dataclass(frozen=True)
