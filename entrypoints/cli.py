@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from typing import Any
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS
@@ -194,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db-file", help="read the URI from this file (mode 600), to keep the password private")
     parser.add_argument("--db-name", help="MongoDB database name when the URI has none")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every cycle, not only changes")
+    parser.add_argument("--version", action="version", version=f"ricochetdb {version('ricochetdb')}")
     parser.add_argument("--timeout-ms", type=int, default=3000, help="MongoDB server selection timeout (ms)")
     parser.add_argument(
         "--spool", help="MongoDB's local fallback file (default: env RICOCHETDB_SPOOL, else ./ricochetdb-spool.sqlite)"
@@ -236,10 +239,19 @@ def _columns(args: argparse.Namespace, rows: list[dict[str, Any]]) -> Sequence[s
     return list(dict.fromkeys(key for row in rows for key in row)) or ["name"]
 
 
+def _configure_logging(verbose: bool) -> None:
+    """Log lines on stderr stamped in UTC, so a night's log reads against the stored timestamps."""
+    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    _configure_logging(args.verbose)
     collections = {kind: getattr(args, f"{kind}_collection") for kind in DEFAULT_COLLECTIONS}
     try:
         if not getattr(args, "needs_db", True):
