@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypedDict
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,16 @@ def _closer(server: socketserver.BaseServer) -> Callable[[], None]:
         server.server_close()
 
     return close
+
+
+class EmulatorOptions(TypedDict, total=False):
+    """What every emulator takes: where it listens, how it misbehaves, which clock drives its values."""
+
+    host: str
+    port: int
+    fault: str
+    slow_delay: float
+    clock: Callable[[], float]
 
 
 class Emulator(abc.ABC):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
-from ricochetdb.adapters.emulators.base import HttpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, HttpEmulator, drift
 from ricochetdb.adapters.emulators.imacrt import resistance
 
 _PERIOD = 900.0
@@ -49,16 +47,8 @@ class CryoConceptEmulator(HttpEmulator):
 
     device_type = "CRYO"
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-        path: str = "/www/device.htm",
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
+    def __init__(self, *, path: str = "/www/device.htm", **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
         self.path = path
 
     def _row(self, name: str, value: float) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
-from ricochetdb.adapters.emulators.base import HttpEmulator
+from ricochetdb.adapters.emulators.base import EmulatorOptions, HttpEmulator
 from ricochetdb.adapters.emulators.cryoconcept import fridge_state
 
 
@@ -17,16 +15,8 @@ class CryoConceptJsonEmulator(HttpEmulator):
 
     device_type = "JSON-CRYO"
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-        path: str = "/",
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
+    def __init__(self, *, path: str = "/", **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
         self.path = path
 
     def document(self) -> dict[str, Any]:

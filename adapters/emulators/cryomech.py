@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
 from ricochetdb.adapters.devices import cryomech_frames as frames
-from ricochetdb.adapters.emulators.base import TcpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, TcpEmulator, drift
 
 MAX_READ = 125
 ILLEGAL_FUNCTION, ILLEGAL_ADDRESS, ILLEGAL_VALUE = 1, 2, 3
@@ -75,16 +74,9 @@ class CryomechEmulator(TcpEmulator):
 
     device_type = "CMCPA"
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
-        self.compressor = SimulatedCompressor(clock)
+    def __init__(self, **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
+        self.compressor = SimulatedCompressor(self.clock)
 
     def device_options(self) -> dict[str, Any]:
         """What a reader needs to poll this emulator."""

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
-from ricochetdb.adapters.emulators.base import HttpEmulator
+from ricochetdb.adapters.emulators.base import EmulatorOptions, HttpEmulator
 from ricochetdb.adapters.emulators.cryomech import SimulatedCompressor
 
 
@@ -18,16 +16,9 @@ class CryomechJsonEmulator(HttpEmulator):
 
     device_type = "JSON-CMCPA"
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
-        self.compressor = SimulatedCompressor(clock)
+    def __init__(self, **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
+        self.compressor = SimulatedCompressor(self.clock)
 
     def device_options(self) -> dict[str, Any]:
         """What a reader needs to poll this emulator."""

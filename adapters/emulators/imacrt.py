@@ -6,7 +6,7 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices.imacrt_codec import (
     MGC3_LOOPS,
@@ -19,7 +19,7 @@ from ricochetdb.adapters.devices.imacrt_codec import (
     parse_command,
     port_for,
 )
-from ricochetdb.adapters.emulators.base import HttpEmulator, UdpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, HttpEmulator, UdpEmulator, drift
 
 Value = float | str
 
@@ -127,18 +127,17 @@ class ImacrtEmulator(UdpEmulator):
     def __init__(
         self,
         model: str = "MMR3",
-        host: str = "127.0.0.1",
-        port: int | None = None,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
+        *,
         reply_port: int | str = REPLY_PORT,
         module: ImacrtModule | None = None,
+        **common: Unpack[EmulatorOptions],
     ) -> None:
-        super().__init__(host, port_for(host) if port is None else port, fault, slow_delay, clock)
+        if common.get("port") is None:
+            common["port"] = port_for(common.get("host", "127.0.0.1"))
+        super().__init__(**common)
         if reply_port != "source" and not isinstance(reply_port, int):
             raise ValueError(f"reply_port must be a port number or 'source', not {reply_port!r}")
-        self.module = module or ImacrtModule(model, clock)
+        self.module = module or ImacrtModule(model, self.clock)
         self.device_type = self.module.model
         self.reply_port = reply_port
 
@@ -172,16 +171,13 @@ class ImacrtHttpEmulator(HttpEmulator):
     def __init__(
         self,
         model: str = "MMR3",
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
+        *,
         path: str = "/www/device.htm",
         module: ImacrtModule | None = None,
+        **common: Unpack[EmulatorOptions],
     ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
-        self.module = module or ImacrtModule(model, clock)
+        super().__init__(**common)
+        self.module = module or ImacrtModule(model, self.clock)
         self.device_type = self.module.model
         self.path = path
 

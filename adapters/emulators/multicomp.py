@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices.multicomp_codec import (
     DEVICE_TYPE,
@@ -16,7 +14,7 @@ from ricochetdb.adapters.devices.multicomp_codec import (
     encode_status,
     format_float,
 )
-from ricochetdb.adapters.emulators.base import UdpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, UdpEmulator, drift
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +45,8 @@ class Mp710508Emulator(UdpEmulator):
 
     device_type = DEVICE_TYPE
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-        noise: float = 0.0005,
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
+    def __init__(self, *, noise: float = 0.0005, **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
         self.noise = noise
         self.channels = {
             1: Channel(voltage=5.0, current=1.0, on=True, load_ohms=10.0),

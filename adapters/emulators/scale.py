@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices.scale_codec import DEVICE_TYPE, KG_PER_UNIT, format_document
-from ricochetdb.adapters.emulators.base import HttpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, HttpEmulator, drift
 
 PATHS = ("/", "/weight")
 
@@ -25,24 +23,21 @@ class ScaleEmulator(HttpEmulator):
 
     def __init__(
         self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
+        *,
         unit: str = "kg",
         tare_kg: float = 48.0,
         helium_kg: float = 12.5,
         loss_kg_per_hour: float = 0.05,
+        **common: Unpack[EmulatorOptions],
     ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
+        super().__init__(**common)
         if unit not in KG_PER_UNIT:
             raise ValueError(f"unit must be one of {', '.join(KG_PER_UNIT)}, not {unit!r}")
         self.unit = unit
         self.tare_kg = tare_kg
         self.helium_kg = helium_kg
         self.loss_kg_per_hour = loss_kg_per_hour
-        self.started = clock()
+        self.started = self.clock()
 
     def device_options(self) -> dict[str, Any]:
         """What a reader needs to poll this emulator."""

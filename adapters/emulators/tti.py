@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from ricochetdb.adapters.devices.tti_codec import (
     DEVICE_TYPE,
@@ -17,7 +15,7 @@ from ricochetdb.adapters.devices.tti_codec import (
     format_setpoint,
     format_trip,
 )
-from ricochetdb.adapters.emulators.base import TcpEmulator, drift
+from ricochetdb.adapters.emulators.base import EmulatorOptions, TcpEmulator, drift
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +48,8 @@ class CpxEmulator(TcpEmulator):
 
     device_type = DEVICE_TYPE
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        fault: str = "none",
-        slow_delay: float = 5.0,
-        clock: Callable[[], float] = time.time,
-        noise: float = 0.0005,
-    ) -> None:
-        super().__init__(host, port, fault, slow_delay, clock)
+    def __init__(self, *, noise: float = 0.0005, **common: Unpack[EmulatorOptions]) -> None:
+        super().__init__(**common)
         self.noise = noise
         self.outputs = {
             1: Output(voltage=12.0, current=1.5, on=True, load_ohms=10.0, ovp=20.0, ocp=3.0),
