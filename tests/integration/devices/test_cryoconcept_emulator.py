@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from fault_cycle import HTTP_FAULTS, fail_fast_then_recover
 
 from ricochetdb.adapters.devices import cryoconcept, cryoconcept_json
 from ricochetdb.adapters.devices.cryoconcept import CryoConceptReader
@@ -14,7 +14,7 @@ from ricochetdb.adapters.devices.cryoconcept_json import CryoConceptJsonReader
 from ricochetdb.adapters.devices.transport import Backoff
 from ricochetdb.adapters.emulators.cryoconcept import CryoConceptEmulator
 from ricochetdb.adapters.emulators.cryoconcept_json import CryoConceptJsonEmulator
-from ricochetdb.domain.errors import DeviceProtocolError, DeviceTimeout, DeviceUnreachable
+from ricochetdb.domain.errors import DeviceUnreachable
 from ricochetdb.domain.readings import stamp
 
 TIMEOUT = 0.3
@@ -108,23 +108,4 @@ class TestFaults:
     @pytest.mark.parametrize("which", ["cryo", "json_cryo"])
     def test_faults_fail_fast_and_the_reader_recovers(self, which: str, request: pytest.FixtureRequest) -> None:
         emulator: CryoConceptEmulator | CryoConceptJsonEmulator = request.getfixturevalue(which)
-        reader = build(emulator)
-        faults = [
-            ("silent", DeviceTimeout),
-            ("slow", DeviceTimeout),
-            ("garbage", DeviceProtocolError),
-            ("truncated", DeviceProtocolError),
-        ]
-        try:
-            for fault, error in faults:
-                emulator.fault = fault
-                started = time.monotonic()
-                with pytest.raises(error):
-                    reader.read()
-                assert time.monotonic() - started < 1.0, fault
-                emulator.fault = "none"
-                time.sleep(0.1)
-                assert len(reader.read()) > 10, fault
-        finally:
-            emulator.fault = "none"
-            reader.close()
+        fail_fast_then_recover(emulator, build(emulator), HTTP_FAULTS, lambda measurements: len(measurements) > 10)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 import pytest
+from fault_cycle import HTTP_FAULTS, fail_fast_then_recover
 
 from ricochetdb.adapters.devices import imacrt
 from ricochetdb.adapters.devices.imacrt_codec import get_command, mmr3_index, poll_parameters, set_command
@@ -210,19 +211,13 @@ class TestFaults:
         emulator = udp["MMR3"]
         reader = imacrt.build("MMR3", emulator.host, emulator.device_options() | {"timeout": TIMEOUT})
         fast_backoff(reader)
-        try:
-            for fault, error in [("silent", DeviceTimeout), ("garbage", DeviceProtocolError), ("slow", DeviceTimeout)]:
-                emulator.fault = fault
-                started = time.monotonic()
-                with pytest.raises(error):
-                    reader.read()
-                assert time.monotonic() - started < 1.0, fault
-                emulator.fault = "none"
-                time.sleep(1.1 if fault == "slow" else 0.1)  # the slow reply must land (and be drained) first
-                assert set(values(reader.read())) == MMR3_LABELS, fault
-        finally:
-            emulator.fault = "none"
-            reader.close()
+        fail_fast_then_recover(
+            emulator,
+            reader,
+            [("silent", DeviceTimeout), ("garbage", DeviceProtocolError), ("slow", DeviceTimeout)],
+            lambda measurements: set(values(measurements)) == MMR3_LABELS,
+            settle=lambda fault: 1.1 if fault == "slow" else 0.1,  # the slow reply must land (and be drained) first
+        )
 
     def test_a_truncated_udp_number_is_still_a_number(self, udp: dict[str, ImacrtEmulator]) -> None:
         # UDP delivers whole datagrams; without a terminator a cut number cannot be told from a short one.
@@ -250,25 +245,9 @@ class TestFaults:
             assert set(values(reader.read())) == MGC3_LABELS
 
     def test_http_faults_fail_fast_and_the_reader_recovers(self, web: dict[str, ImacrtHttpEmulator]) -> None:
-        faults = [
-            ("silent", DeviceTimeout),
-            ("slow", DeviceTimeout),
-            ("garbage", DeviceProtocolError),
-            ("truncated", DeviceProtocolError),
-        ]
         emulator = web["MGC3"]
         reader = imacrt.build("MGC3", emulator.host, emulator.device_options() | {"timeout": TIMEOUT})
         fast_backoff(reader)
-        try:
-            for fault, error in faults:
-                emulator.fault = fault
-                started = time.monotonic()
-                with pytest.raises(error):
-                    reader.read()
-                assert time.monotonic() - started < 1.0, fault
-                emulator.fault = "none"
-                time.sleep(0.1)
-                assert {m.label for m in reader.read()} == MGC3_LABELS, fault
-        finally:
-            emulator.fault = "none"
-            reader.close()
+        fail_fast_then_recover(
+            emulator, reader, HTTP_FAULTS, lambda measurements: {m.label for m in measurements} == MGC3_LABELS
+        )
