@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.api import connect
 from ricochetdb.entrypoints.cli import main
 
@@ -21,7 +21,7 @@ def fill_laptop(uri: str) -> None:
         laptop.runs.create({"name": "run01", "detector": "RED15", "start_date": T0})
         laptop.streams.create({"name": "s1", "acq_config": {}, "channel_config": [], "comment": "offline"})
         laptop.readings.add(
-            [Reading("MMR3", "m", "T_4K", 4.0 + i / 1000, "K", T0 + timedelta(seconds=i)) for i in range(2500)]
+            [Poll("m", "MMR3", T0 + timedelta(seconds=i), {"T_4K": 4.0 + i / 1000}, {"T_4K": "K"}) for i in range(2500)]
         )
         laptop.daq.insert([{"topic": "daq", "timestamp": float(i), "i": i} for i in range(30)])
 
