@@ -13,7 +13,8 @@ from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.readings import Reading, check_label
 from ricochetdb.domain.validation import as_utc, check_collection, optional_utc
 
-DEFAULT_BULK_SIZE = 1000
+DEFAULT_BULK_SIZE = 10_000
+"""Values per bulk write: on MongoDB each bulk waits for one journaled acknowledgement, so fewer is faster."""
 
 
 class ReadingBook:

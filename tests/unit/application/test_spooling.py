@@ -14,9 +14,10 @@ from ricochetdb.adapters.sqlite.archive import SqliteArchive
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import DaqMessageLog, ReadingRepository, WriteReport
+from ricochetdb.application.ports import DaqMessageLog, DeviceEventLog, ReadingRepository, WriteReport
 from ricochetdb.application.spooling import SpoolingStore, replay
 from ricochetdb.domain.errors import StoreUnavailable
+from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import DeviceReply, Poll
 from ricochetdb.domain.readings import ClockSource, Measurement
@@ -76,6 +77,21 @@ class SwitchableStore(InMemoryStore):
 
     def daq(self, collection: str) -> DaqMessageLog:
         return SwitchableDaq(self, super().daq(collection))
+
+    def events(self, collection: str) -> DeviceEventLog:
+        return SwitchableEvents(self, super().events(collection))
+
+
+class SwitchableEvents(DeviceEventLog):
+    def __init__(self, database: SwitchableStore, inner: DeviceEventLog) -> None:
+        self.database, self.inner = database, inner
+
+    def add(self, event: DeviceEvent) -> None:
+        self.database.check()
+        self.inner.add(event)
+
+    def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
+        return self.inner.find(device, limit)
 
 
 class SwitchableDaq(DaqMessageLog):
@@ -162,6 +178,21 @@ class TestSpooling:
         monotonic.now = 11
         assert store.replay().total == 2
         assert [m["topic"] for m in primary.daq("daq").find()] == ["a", "b"]
+
+    def test_device_events_are_spooled_and_replayed_once_in_order(self, setup) -> None:  # type: ignore[no-untyped-def]
+        primary, store, monotonic = setup
+        events = [
+            DeviceEvent("CMCPA", "CMCPA@10.0.0.5", "degraded", "timeout", T0),
+            DeviceEvent("CMCPA", "CMCPA@10.0.0.5", "ok", "", T0 + timedelta(seconds=30)),
+        ]
+        primary.down = True
+        for event in events:
+            store.events("device_events").add(event)
+        assert store.pending() == {"events:device_events": 2}
+        primary.down = False
+        monotonic.now = 11
+        assert store.replay().total == 2 and store.replay().total == 0
+        assert primary.events("device_events").find() == events[::-1]
 
     def test_while_down_the_poller_stamps_with_the_local_clock_and_flags_it(self, setup) -> None:  # type: ignore[no-untyped-def]
         primary, store, _ = setup
