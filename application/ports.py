@@ -10,7 +10,7 @@ is skipped, never duplicated.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -207,6 +207,46 @@ class LocalArchive(abc.ABC):
     def count(self, kind: Kind, collection: str) -> int:
         """How many items of this kind the collection holds."""
 
+    @abc.abstractmethod
+    def target(self) -> str | None:
+        """The database the items are meant for (hosts and name, never a password), once one is claimed."""
+
+    @abc.abstractmethod
+    def claim(self, target: str) -> None:
+        """Record which database the items are meant for."""
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An item a database refused for a reason other than being away: kept for a person to retry or discard."""
+
+    number: int
+    kind: Kind
+    collection: str
+    reason: str
+    when: datetime
+    summary: str
+
+
+class Shelf(abc.ABC):
+    """Where refused items wait for a person; nothing on the shelf is retried by itself, nothing is lost."""
+
+    @abc.abstractmethod
+    def put(self, kind: Kind, collection: str, items: Sequence[Any], reason: str) -> None:
+        """Keep these items of one kind and collection with the reason they were refused (stamped now)."""
+
+    @abc.abstractmethod
+    def list(self) -> list[SetAside]:
+        """Everything on the shelf, oldest first."""
+
+    @abc.abstractmethod
+    def get(self, number: int) -> tuple[Kind, str, Any]:
+        """Item ``number`` as (kind, collection, item), to be retried (then discarded); RecordNotFound if absent."""
+
+    @abc.abstractmethod
+    def discard(self, number: int) -> None:
+        """Forget item ``number`` for good; RecordNotFound if absent."""
+
 
 @dataclass
 class ReplayReport:
@@ -215,6 +255,7 @@ class ReplayReport:
     delivered: dict[str, int] = field(default_factory=dict)
     new: int = 0
     stopped: str = ""
+    set_aside: int = 0
 
     @property
     def total(self) -> int:
@@ -229,8 +270,13 @@ class Spool(abc.ABC):
         """Items waiting per ``kind:collection`` (empty when nothing waits)."""
 
     @abc.abstractmethod
-    def replay(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
-        """Deliver up to ``max_items`` waiting items if the primary answers; nothing is tried while it is known away."""
+    def replay(
+        self, bulk_size: int = 1000, max_items: int | None = None, should_stop: Callable[[], bool] = lambda: False
+    ) -> ReplayReport:
+        """Deliver up to ``max_items`` waiting items if the primary answers; nothing is tried while it is known away.
+
+        ``should_stop`` is asked between pages; refused items go on the spool's shelf.
+        """
 
 
 @runtime_checkable
@@ -275,6 +321,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def describe(self) -> str:
         """Where the data goes, with any password replaced by ``***``."""
+
+    def target(self) -> str:
+        """Which database this is, for the spool to know where its items belong (no user, no password)."""
+        return self.describe()
 
     @abc.abstractmethod
     def close(self) -> None:

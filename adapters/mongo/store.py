@@ -229,6 +229,8 @@ class MongoStore(Store):
             raise ValidationError("MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name")
         self._owns_client = client is None
         self.db_name = name
+        nodes = ",".join(f"{host}:{port}" for host, port in sorted(parse_uri(uri)["nodelist"]))
+        self._target = f"mongodb://{nodes}/{name}"
         self.timeseries = timeseries
         database = self._client.get_database(name, codec_options=CODEC)
         self._context = MongoContext(database, guard, CollectionSetup(database, timeseries))
@@ -260,6 +262,10 @@ class MongoStore(Store):
 
     def describe(self) -> str:
         return self._uri
+
+    def target(self) -> str:
+        """Hosts and database name: where spooled items belong (no user, no password, no options)."""
+        return self._target
 
     def close(self) -> None:
         if self._owns_client:
