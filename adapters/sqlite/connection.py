@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ricochetdb.domain.errors import DamagedFile, StoreUnavailable
 
@@ -17,6 +17,8 @@ def transaction(engine: Engine, where: str) -> Iterator[Connection]:
     try:
         with engine.begin() as connection:
             yield connection
+    except IntegrityError:  # a broken constraint is the caller's to name (a duplicate record, say)
+        raise
     except OperationalError as error:  # locked, disk full, I/O error: the file cannot take it now
         raise StoreUnavailable(where, "", str(error.orig)) from None
     except DatabaseError as error:  # malformed
