@@ -28,7 +28,7 @@ def context(request: Request) -> WebContext:
     return ctx
 
 
-def _params(request: Request) -> dict[str, list[str]]:
+def query_params(request: Request) -> dict[str, list[str]]:
     params: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
@@ -66,13 +66,13 @@ def stream(request: Request) -> JSONResponse:
 
 def series(request: Request) -> JSONResponse:
     ctx = context(request)
-    query = series_query(_params(request), ctx.now())
+    query = series_query(query_params(request), ctx.now())
     return JSONResponse(series_json(ctx.histories(query)))
 
 
 def series_as_csv(request: Request) -> Response:
     ctx = context(request)
-    query = series_query(_params(request), ctx.now())
+    query = series_query(query_params(request), ctx.now())
     return Response(series_csv(ctx.histories(query)), media_type="text/csv; charset=utf-8")
 
 
@@ -81,7 +81,7 @@ def plot_image(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in plots.FORMATS:
         raise ValidationError("plot", fmt, f"use one of {', '.join(plots.FORMATS)}")
-    query = series_query(_params(request), ctx.now())
+    query = series_query(query_params(request), ctx.now())
     image = plots.render(ctx.histories(query), query.start, query.stop, fmt, ctx.markers(query.start, query.stop))
     return Response(image, media_type=plots.FORMATS[fmt])
 
@@ -90,14 +90,14 @@ def metrics(request: Request) -> Response:
     return Response(exposition(request.app.state.metrics), media_type=CONTENT_TYPE)
 
 
-def _alarm_json(alarm: Any) -> dict[str, Any]:
+def alarm_json(alarm: Any) -> dict[str, Any]:
     names = ("name", "state", "severity", "label", "device", "value", "threshold", "since", "acknowledged")
     return {name: plain(getattr(alarm, name)) for name in names if hasattr(alarm, name)}
 
 
 def alarms(request: Request) -> JSONResponse:
     engine = context(request).alarms
-    return JSONResponse([] if engine is None else [_alarm_json(alarm) for alarm in engine.states()])
+    return JSONResponse([] if engine is None else [alarm_json(alarm) for alarm in engine.states()])
 
 
 def acknowledge(request: Request) -> JSONResponse:

@@ -121,7 +121,7 @@ def create_app(ctx: WebContext, alarms_in_metrics: bool = True) -> Starlette:
         *api_routes.ROUTES,
         Route("/events", events),
         Route("/vendor/plotly-{version}.min.js", vendor),
-        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+        Mount("/static", StaticFiles(directory=str(STATIC), follow_symlink=True), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={RicochetError: _error, HTTPException: _error})
     app.add_middleware(GZipMiddleware, minimum_size=2048)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,10 @@ from ricochetdb.adapters.web.assets import TEMPLATES, chart_library_version
 from ricochetdb.adapters.web.records import stream_json, summary_of, window_of
 from ricochetdb.adapters.web.series import iso, plain
 from ricochetdb.adapters.web.status import status_json
-from ricochetdb.entrypoints.web.api_routes import _alarm_json, context
+from ricochetdb.domain.errors import RicochetError
+from ricochetdb.entrypoints.web.api_routes import alarm_json, context, query_params
 from ricochetdb.entrypoints.web.context import WebContext
+from ricochetdb.entrypoints.web.query import series_query
 
 WINDOWS = [
     ("-10m", "last 10 minutes"), ("-1h", "last hour"), ("-6h", "last 6 hours"), ("-1d", "last day"),
@@ -75,15 +78,18 @@ def _render(request: Request, name: str, page: str, title: str, **values: Any) -
 def status_page(request: Request) -> Response:
     ctx = context(request)
     status = status_json(ctx.live, ctx.now())
-    alarms = None if ctx.alarms is None else [_alarm_json(alarm) for alarm in ctx.alarms.states()]
+    alarms = None if ctx.alarms is None else [alarm_json(alarm) for alarm in ctx.alarms.states()]
     return _render(request, "status.html", "status", "Status", status=status, rows=status["devices"], alarms=alarms)
 
 
 def plot_page(request: Request) -> Response:
     ctx = context(request)
-    chosen = set(zip(request.query_params.getlist("label"), request.query_params.getlist("device"), strict=False))
+    chosen = set()
+    with contextlib.suppress(RicochetError):
+        chosen = {(c.label, c.device) for c in series_query(query_params(request), ctx.now()).channels}
     channels = [
-        {**channel.__dict__, "selected": (channel.label, channel.device) in chosen} for channel in ctx.live.channels()
+        {**channel.__dict__, "selected": {(channel.label, channel.device), (channel.label, None)} & chosen}
+        for channel in ctx.live.channels()
     ]
     return _render(
         request, "plot.html", "plot", "Plots", channels=channels, windows=WINDOWS, interval=ctx.live.interval,

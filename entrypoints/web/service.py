@@ -48,11 +48,9 @@ def configured_devices(config: PollConfig | None) -> tuple[dict[str, str], dict[
     """Device identity -> type and identity -> collection of the configured devices."""
     if config is None:
         return {}, {}
-    identity = {entry: str(getattr(entry, "identity", entry.address)) for entry in config.devices}
-    return (
-        {identity[entry]: entry.type for entry in config.devices},
-        {identity[entry]: entry.collection for entry in config.devices},
-    )
+    # ``DeviceConfig.identity`` (CONTRACTS.md) once the configured name lands; the address is what is stored before.
+    named = [(str(getattr(entry, "identity", entry.address)), entry) for entry in config.devices]
+    return {name: entry.type for name, entry in named}, {name: entry.collection for name, entry in named}
 
 
 def read_token(path: str | None) -> str | None:
