@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from ricochetdb.adapters.uris import redact
 from ricochetdb.adapters.web.assets import TEMPLATES, chart_library_version
-from ricochetdb.adapters.web.records import stream_json, summary_of, window_of
+from ricochetdb.adapters.web.records import SUMMARY_FIELDS, stream_json, summary_of, window_of
 from ricochetdb.adapters.web.series import iso, plain
 from ricochetdb.adapters.web.status import status_json
 from ricochetdb.domain.errors import RicochetError
@@ -132,13 +132,16 @@ def stream_page(request: Request) -> Response:
     entries = stored if stored is not None else [
         {"collection": c.collection, "device": c.device, "label": c.label} for c in ctx.live.channels()
     ]
+    rows = []
     for entry in entries:
-        key = [(entry.get("collection", ""), entry.get("device", ""), entry.get("label", ""))]
-        entry["plot"] = plot_link(key, window[0], stream.stop_date) if window else plot_link(key, None, None)
+        row = {name: entry.get(name) for name in SUMMARY_FIELDS}
+        key = [(str(row["collection"] or ""), str(row["device"] or ""), str(row["label"] or ""))]
+        row["plot"] = plot_link(key, window[0], stream.stop_date) if window else plot_link(key, None, None)
+        rows.append(row)
     doc = stream_json(stream)
     config = json.dumps(plain({"acq_config": stream.acq_config, "channel_config": stream.channel_config}), indent=2)
     return _render(
-        request, "stream.html", "stream", f"Stream {stream.name}", stream=doc, summary=entries,
+        request, "stream.html", "stream", f"Stream {stream.name}", stream=doc, summary=rows,
         summary_stored=stored is not None, config=config,
     )
 

@@ -76,7 +76,8 @@ def test_a_query_pairs_devices_and_collections_with_labels() -> None:
     query = series_query(
         {"label": ["T_MC", "P1"], "device": ["fridge", "gauge"], "start": ["-6h"], "points": ["500"]}, NOW
     )
-    assert [(c.label, c.device, c.collection) for c in query.channels] == [("T_MC", "fridge", None), ("P1", "gauge", None)]
+    pairs = [(c.label, c.device, c.collection) for c in query.channels]
+    assert pairs == [("T_MC", "fridge", None), ("P1", "gauge", None)]
     assert (query.start, query.stop, query.points, query.live) == (NOW - timedelta(hours=6), NOW, 500, True)
     fixed = series_query({"label": ["T_MC"], "start": ["1795489200000"], "stop": ["1795492800000"]}, NOW)
     assert not fixed.live and fixed.stop - fixed.start == timedelta(hours=1)
