@@ -68,10 +68,10 @@ class Visit:
     def series_requests(self) -> list[dict[str, list[str]]]:
         return [parse_qs(urlsplit(url).query) for url in self.requests if urlsplit(url).path == "/api/v1/series"]
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, full_page: bool = True) -> None:
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
 
     def close(self) -> None:
         self.context.close()
@@ -155,7 +155,7 @@ def test_a_stream_channel_link_opens_the_plot_over_the_streams_window(visit: Vis
     visit.shot("streams")
     page.get_by_role("link", name="s001").click()
     page.wait_for_selector("table.summary a.channel")
-    visit.shot("stream")
+    visit.shot("stream", full_page=False)
     stream = service.get("/api/v1/streams/s001")
     page.locator("table.summary a.channel", has_text="T_MC").first.click()
     page.wait_for_selector("body[data-drawn]")

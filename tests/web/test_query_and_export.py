@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +133,21 @@ def test_listen_addresses() -> None:
     assert parse_listen("[::1]:8080") == ("::1", 8080)
     with pytest.raises(ValidationError):
         parse_listen("localhost:http")
+
+
+def test_every_panel_of_the_grafana_dashboard_is_a_query_the_api_accepts() -> None:
+    dashboard = json.loads((Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    grafana = {"${__from}": "1795485600000", "${__to}": "1795489200000", "${device}": "fridge"}
+    series_panels = 0
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            if not target["url"].endswith("/api/v1/series"):
+                continue
+            params: dict[str, list[str]] = {}
+            for param in target["url_options"]["params"]:
+                params.setdefault(param["key"], []).append(grafana.get(param["value"], param["value"]))
+            query = series_query(params, NOW)
+            assert (query.start, query.stop) == (NOW - timedelta(hours=1), NOW)
+            assert target["root_selector"] == "bins" and target["columns"][0]["selector"] == "t"
+            series_panels += 1
+    assert series_panels == 2
