@@ -13,6 +13,7 @@ from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, Document, Re
 from ricochetdb.adapters.memory_documents import InMemoryDocuments
 from ricochetdb.application.ports import (
     Clock,
+    Conflict,
     DaqMessageLog,
     DeviceEventLog,
     DocumentQueries,
@@ -22,10 +23,12 @@ from ricochetdb.application.ports import (
     ReadingStats,
     RecordRepository,
     Store,
+    WriteReport,
 )
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import Poll, same_value
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
@@ -62,17 +65,29 @@ class InMemoryRecordRepository(RecordRepository[R]):
         self.docs[record.name] = copy.deepcopy({**self.mapper.to_doc(record), "revision": record.revision})
 
 
+ReadingKey = tuple[str, str, datetime]
+"""(device, label, timestamp): a value's key within its collection."""
+
+
 class InMemoryReadingRepository(ReadingRepository):
-    def __init__(self, rows: dict[str, Reading]) -> None:
+    def __init__(self, rows: dict[ReadingKey, Reading]) -> None:
         self.rows = rows
 
-    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
-        new = 0
-        for reading in readings:
-            if reading.id not in self.rows:
-                self.rows[reading.id] = reading
-                new += 1
-        return new
+    def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
+        report = WriteReport()
+        for poll in polls:
+            differing = []
+            for reading in poll.readings():
+                key = (reading.device, reading.label, reading.timestamp)
+                held = self.rows.get(key)
+                if held is None:
+                    self.rows[key] = reading
+                    report.new += 1
+                elif not same_value(held.value, reading.value):
+                    differing.append(reading.label)
+            if differing:
+                report.conflicts.append(Conflict(poll.device, poll.timestamp, tuple(differing)))
+        return report
 
     def find(
         self,
@@ -158,7 +173,7 @@ class InMemoryStore(Store):
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or LocalClock()
         self.records: dict[str, dict[str, Document]] = {}
-        self.reading_rows: dict[str, dict[str, Reading]] = {}
+        self.reading_rows: dict[str, dict[ReadingKey, Reading]] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.event_rows: dict[str, list[DeviceEvent]] = {}
         self.results: dict[str, dict[str, ProcessingResult]] = {}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from ricochetdb.adapters.document_views import matching, record_view
 from ricochetdb.adapters.documents import Document, event_doc, processing_doc
 from ricochetdb.application.ports import DocumentQueries
 from ricochetdb.domain.events import DeviceEvent
-from ricochetdb.domain.flat_readings import flat_document, group_by_poll
+from ricochetdb.domain.flat_readings import flat_document
+from ricochetdb.domain.polls import polls_of
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.query import Query
 from ricochetdb.domain.readings import Reading
@@ -22,7 +24,7 @@ class InMemoryDocuments(DocumentQueries):
     def __init__(
         self,
         records: dict[str, Document],
-        readings: dict[str, Reading],
+        readings: dict[tuple[str, str, datetime], Reading],
         messages: dict[str, dict[str, Any]],
         events: list[DeviceEvent],
         results: dict[str, ProcessingResult],
@@ -36,9 +38,8 @@ class InMemoryDocuments(DocumentQueries):
     def _all(self) -> Iterator[Document]:
         for name in sorted(self.records):
             yield record_view(copy.deepcopy(self.records[name]))
-        ordered = sorted(self.readings.values(), key=lambda r: (r.timestamp, r.device))
-        for group in group_by_poll(ordered):
-            yield flat_document(group)
+        ordered = sorted(self.readings.values(), key=lambda r: (r.timestamp, r.device, r.label))
+        yield from (flat_document(poll) for poll in polls_of(ordered))
         for body in self.messages.values():
             yield copy.deepcopy(body)
         for event in self.events:

@@ -1,19 +1,22 @@
-"""A local JSON file of readings: where ``move_to_file`` puts a fetch and ``append_from_file`` takes it back."""
+"""A local JSON file of polls: where the facade's ``move_to_file`` puts a fetch, ``append_from_file`` takes it back."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.polls import Poll, polls_of
 from ricochetdb.domain.readings import Reading, check_label, check_value
 from ricochetdb.domain.validation import as_utc, check_collection, check_name
 
 FORMAT = "ricochetdb-readings/1"
+PENDING = "pending"
 
 
 def _row(reading: Reading) -> dict[str, Any]:
@@ -61,14 +64,16 @@ def _reading(row: Any, where: str) -> Reading:
 
 
 class JsonReadingArchive:
-    """Readings per collection in one JSON file, written atomically and merged with what is there."""
+    """Polls in one JSON file (one row per value, under the ``pending`` collection), written atomically and
+    merged with what the file holds."""
 
-    def save(self, path: str, readings: dict[str, list[Reading]]) -> None:
-        merged = self.load(path) if Path(path).exists() else {}
-        for collection, batch in readings.items():
-            known = {r.id for r in merged.get(collection, [])}
-            merged.setdefault(collection, []).extend(r for r in batch if r.id not in known)
-        document = {"format": FORMAT, "collections": {c: [_row(r) for r in b] for c, b in merged.items()}}
+    def save(self, path: str, polls: Sequence[Poll]) -> None:
+        held = self.load(path) if Path(path).exists() else []
+        rows = {(r.device, r.label, r.timestamp): r for poll in held for r in poll.readings()}
+        for poll in polls:
+            for reading in poll.readings():
+                rows.setdefault((reading.device, reading.label, reading.timestamp), reading)
+        document = {"format": FORMAT, "collections": {PENDING: [_row(r) for r in rows.values()]}}
         folder = os.path.dirname(os.path.abspath(path))
         with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as out:
             json.dump(document, out, ensure_ascii=False)
@@ -76,7 +81,8 @@ class JsonReadingArchive:
             os.fsync(out.fileno())
         os.replace(out.name, path)
 
-    def load(self, path: str) -> dict[str, list[Reading]]:
+    def load(self, path: str) -> list[Poll]:
+        """Every poll of the file, whatever collection it was filed under, oldest first."""
         try:
             document = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as error:
@@ -88,11 +94,12 @@ class JsonReadingArchive:
         collections = document.get("collections")
         if not isinstance(collections, dict):
             raise ValidationError(f"readings file {path}", "collections", "must be an object")
-        loaded: dict[str, list[Reading]] = {}
+        readings: list[Reading] = []
         for collection, rows in collections.items():
             check_collection(collection)
             if not isinstance(rows, list):
                 raise ValidationError(f"readings file {path}", collection, "must be a list")
             where = f"readings file {path} {collection}"
-            loaded[collection] = [_reading(row, f"{where}[{i}]") for i, row in enumerate(rows)]
-        return loaded
+            readings.extend(_reading(row, f"{where}[{i}]") for i, row in enumerate(rows))
+        readings.sort(key=lambda r: (r.timestamp, r.device))
+        return list(polls_of(readings))

@@ -1,9 +1,8 @@
-"""The polling use-case: read many devices concurrently, stamp with the database time, store.
+"""The polling use-case: read many devices concurrently, stamp each reply with the database time.
 
-One slow or dead device costs at most its own timeout: every device is read in its
-own worker thread and the batch waits only for the slowest. A device's failure is
-recorded (device, error, time) and logged once per change of health; every other
-device's readings are kept.
+One slow or dead device costs at most its own timeout: every device is read in its own worker
+thread and the fetch waits only for the slowest. A device's failure, or a field it could not read,
+is recorded (device, error, time) and logged once per change of health; every other value is kept.
 """
 
 from __future__ import annotations
@@ -12,61 +11,61 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
-from ricochetdb.application.ports import Clock, DeviceEventLog, DeviceReader, Store
+from ricochetdb.application.ports import Clock, DeviceEventLog, DeviceReader
 from ricochetdb.domain.devices import LabelMapping, check_category, in_category, rename
 from ricochetdb.domain.errors import DeviceError, RicochetError, StoreUnavailable
 from ricochetdb.domain.events import DeviceHealth
-from ricochetdb.domain.readings import Measurement, Reading, stamp
+from ricochetdb.domain.polls import DeviceReply, Poll, count_values, stamp_reply
 
 logger = logging.getLogger(__name__)
-
-MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a device (or one of its fields) gave nothing in a fetch."""
+    """Why a device (or one of its fields, named in ``field``) gave nothing in a fetch."""
 
     device_type: str
     device: str
     error: str
     timestamp: datetime
+    field: str = ""
 
 
 @dataclass
 class Source:
-    """A registered device: its reader and the collection its readings go to."""
+    """A registered device: its reader, its stored identity, and the collection its polls go to."""
 
     reader: DeviceReader
+    device: str
     collection: str
     health: DeviceHealth
 
 
 @dataclass
 class FetchResult:
-    """One fetch: the readings per collection, the failures, and whose clock stamped them."""
+    """One fetch: the polls per collection, the failures, and the time that stamped them."""
 
     timestamp: datetime
-    readings: dict[str, list[Reading]] = field(default_factory=dict)
+    polls: dict[str, list[Poll]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return sum(len(batch) for batch in self.readings.values())
+        """How many values the fetch gave."""
+        return sum(count_values(batch) for batch in self.polls.values())
+
+    def all_polls(self) -> list[Poll]:
+        return [poll for batch in self.polls.values() for poll in batch]
 
 
-class ReadingArchive(Protocol):
-    """A local file of readings (``move_to_file`` / ``append_from_file``)."""
-
-    def save(self, path: str, readings: dict[str, list[Reading]]) -> None: ...
-
-    def load(self, path: str) -> dict[str, list[Reading]]: ...
+def device_identity(device_type: str, address: str, name: str | None = None) -> str:
+    """What a device is stored as: its configured name, else ``TYPE@address`` (two readers of one address differ)."""
+    return name or f"{device_type}@{address}"
 
 
 class Poller:
-    """Reads registered devices and keeps their readings in memory until ``upload``."""
+    """Reads the registered devices; ``fetch`` returns their polls, stamped with the database time."""
 
     def __init__(
         self,
@@ -80,11 +79,11 @@ class Poller:
         self.mapping = mapping or {}
         self.events = events
         self.sources: list[Source] = []
-        self.pending: dict[str, list[Reading]] = {}
         self.clock_ok = True
 
-    def add(self, reader: DeviceReader, collection: str) -> None:
-        self.sources.append(Source(reader, collection, DeviceHealth(reader.device_type, reader.address)))
+    def add(self, reader: DeviceReader, collection: str, name: str | None = None) -> None:
+        device = device_identity(reader.device_type, reader.address, name)
+        self.sources.append(Source(reader, device, collection, DeviceHealth(reader.device_type, device)))
 
     def now(self) -> tuple[datetime, bool]:
         """The database time, or the local clock (flagged) when the database cannot tell."""
@@ -101,75 +100,55 @@ class Poller:
         return moment, self.clock.source == "server"
 
     def fetch(self, category: str = "all") -> FetchResult:
-        """Query every device of the category at once; keep the results for ``upload``."""
+        """Query every device of the category at once, one thread each (no cap: a silent device costs one timeout)."""
         chosen = [s for s in self.sources if in_category(s.reader.device_type, check_category(category))]
         moment, from_server = self.now()
         result = FetchResult(moment)
         if not chosen:
             return result
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(chosen)), thread_name_prefix="poll") as pool:
+        with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="poll") as pool:
             outcomes = list(pool.map(_read, [s.reader for s in chosen]))
         for source, outcome in zip(chosen, outcomes, strict=True):
             self._collect(source, outcome, result, from_server)
-        for collection, batch in result.readings.items():
-            self.pending.setdefault(collection, []).extend(batch)
         return result
 
-    def _collect(
-        self, source: Source, outcome: list[Measurement] | DeviceError, result: FetchResult, from_server: bool
-    ) -> None:
+    def _collect(self, source: Source, outcome: DeviceReply | DeviceError, result: FetchResult, server: bool) -> None:
         reader = source.reader
-        error = str(outcome) if isinstance(outcome, DeviceError) else None
-        self._observe(source, error, result.timestamp)
         if isinstance(outcome, DeviceError):
-            result.failures.append(Failure(reader.device_type, reader.address, str(outcome), result.timestamp))
+            self._observe(source, str(outcome), result.timestamp)
+            result.failures.append(Failure(reader.device_type, source.device, str(outcome), result.timestamp))
             return
-        measurements = rename(reader.device_type, outcome, self.mapping)
-        readings, rejected = stamp(
-            reader.device_type, reader.address, measurements, result.timestamp, "server" if from_server else "local"
-        )
-        result.readings.setdefault(source.collection, []).extend(readings)
-        for problem in rejected:
-            result.failures.append(Failure(reader.device_type, reader.address, str(problem), result.timestamp))
+        measurements = rename(reader.device_type, outcome.measurements, self.mapping)
+        reply = DeviceReply(measurements, outcome.errors, outcome.source_time)
+        poll = stamp_reply(reader.device_type, source.device, reply, result.timestamp, "server" if server else "local")
+        self._observe(source, None, result.timestamp, poll)
+        if poll.values:
+            result.polls.setdefault(source.collection, []).append(poll)
+        for problem in poll.errors:
+            result.failures.append(
+                Failure(reader.device_type, source.device, problem.reason, result.timestamp, problem.field)
+            )
 
-    def _observe(self, source: Source, error: str | None, when: datetime) -> None:
-        event = source.health.observe(error, when)
+    def _observe(self, source: Source, error: str | None, when: datetime, poll: Poll | None = None) -> None:
+        event = source.health.observe(error, when, () if poll is None else poll.errors)
         if event is None:
             return
-        if event.state == "degraded":
-            logger.warning("%s %s degraded: %s", event.device_type, event.device, event.error)
-        else:
+        if event.state == "ok":
             logger.info("%s %s recovered", event.device_type, event.device)
+        else:
+            logger.warning("%s %s %s: %s", event.device_type, event.device, event.state, event.error)
         if self.events is not None:
             try:
                 self.events.add(event)
             except RicochetError as failure:
                 logger.warning("could not store the device event of %s: %s", event.device, failure)
 
-    def upload(self, store: Store, collection: str | None = None, bulk_size: int = 1000) -> int:
-        """Write what was fetched (to ``collection``, else to each source's own), then forget it."""
-        written = 0
-        for target, batch in list(self.pending.items()):
-            written += store.readings(collection or target).add(batch, bulk_size)
-            del self.pending[target]
-        return written
-
-    def move_to_file(self, archive: ReadingArchive, path: str) -> None:
-        """Save what was fetched to a local file, then forget it."""
-        archive.save(path, self.pending)
-        self.pending = {}
-
-    def append_from_file(self, archive: ReadingArchive, path: str) -> None:
-        """Add the readings of a local file to what was fetched."""
-        for target, batch in archive.load(path).items():
-            self.pending.setdefault(target, []).extend(batch)
-
     def close(self) -> None:
         for source in self.sources:
             source.reader.close()
 
 
-def _read(reader: DeviceReader) -> list[Measurement] | DeviceError:
+def _read(reader: DeviceReader) -> DeviceReply | DeviceError:
     """One device read; a DeviceError is returned as data, anything else is a bug made visible."""
     try:
         return reader.read()

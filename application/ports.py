@@ -2,23 +2,25 @@
 
 Records (detectors, runs, streams) change by compare-and-set on a revision number,
 one record at a time: that is atomic on MongoDB without a replica set and on SQLite.
-Readings and DAQ messages carry deterministic ids, so every ``add`` is idempotent:
-an item already stored is skipped, never duplicated.
+Readings are written as polls, each value keyed (collection, device, label, timestamp); DAQ
+messages and events carry deterministic ids: every ``add`` is idempotent, an item already stored
+is skipped, never duplicated.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import DeviceReply, Poll
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.query import Query
-from ricochetdb.domain.readings import ClockSource, Measurement, Reading
+from ricochetdb.domain.readings import ClockSource, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
 R = TypeVar("R", bound=Detector | Run | Stream)
@@ -61,12 +63,42 @@ class ReadingStats:
     std: float | None
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A poll whose values differ from those already stored at the same (device, timestamp): not stored."""
+
+    device: str
+    timestamp: datetime
+    labels: tuple[str, ...]
+
+    def __str__(self) -> str:
+        labels = ", ".join(self.labels)
+        return f"{self.device} at {self.timestamp.isoformat()}: a different value is stored already for {labels}"
+
+
+@dataclass
+class WriteReport:
+    """What one write of polls did: how many values were new, and the conflicting polls (reported, never dropped)."""
+
+    new: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def merge(self, other: WriteReport) -> WriteReport:
+        self.new += other.new
+        self.conflicts.extend(other.conflicts)
+        return self
+
+
 class ReadingRepository(abc.ABC):
-    """One caller-named collection of readings (e.g. ``mmr3-2026``)."""
+    """One caller-named collection of readings (e.g. ``mmr3-2026``), written poll by poll."""
 
     @abc.abstractmethod
-    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
-        """Store readings in bulks of ``bulk_size``; return how many were new (duplicates skipped)."""
+    def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
+        """Store polls in bulks of about ``bulk_size`` values; each value is keyed (device, label, timestamp).
+
+        A value already stored with the same content is skipped (a replay); one stored with another
+        content is not overwritten: its poll is reported as a conflict (a server clock stepped back).
+        """
 
     @abc.abstractmethod
     def find(
@@ -176,6 +208,31 @@ class LocalArchive(abc.ABC):
         """How many items of this kind the collection holds."""
 
 
+@dataclass
+class ReplayReport:
+    """What a replay delivered per ``kind:collection``, and whether it had to stop early."""
+
+    delivered: dict[str, int] = field(default_factory=dict)
+    new: int = 0
+    stopped: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.delivered.values())
+
+
+class Spool(abc.ABC):
+    """Where writes wait while the primary database is away, replayed exactly once when it is back."""
+
+    @abc.abstractmethod
+    def pending(self) -> dict[str, int]:
+        """Items waiting per ``kind:collection`` (empty when nothing waits)."""
+
+    @abc.abstractmethod
+    def replay(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+        """Deliver up to ``max_items`` waiting items if the primary answers; nothing is tried while it is known away."""
+
+
 @runtime_checkable
 class Clock(Protocol):
     """Gives "now" as an aware UTC datetime, and says whose clock it was."""
@@ -226,11 +283,11 @@ class Store(abc.ABC):
 
 @runtime_checkable
 class DeviceReader(Protocol):
-    """One device: ``read`` returns its measurements or raises a DeviceError, nothing else."""
+    """One device: ``read`` returns its reply or raises a DeviceError, nothing else."""
 
     device_type: str
     address: str
 
-    def read(self) -> list[Measurement]: ...
+    def read(self) -> DeviceReply: ...
 
     def close(self) -> None: ...

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,30 +25,21 @@ from ricochetdb.application.ports import (
     ReadingRepository,
     ReadingStats,
     RecordRepository,
+    ReplayReport,
+    Spool,
     Store,
+    WriteReport,
 )
 from ricochetdb.domain.errors import StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import Poll, count_values
 from ricochetdb.domain.readings import ClockSource, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
 logger = logging.getLogger(__name__)
 
 SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events")
-
-
-@dataclass
-class ReplayReport:
-    """What a replay delivered per ``kind:collection``, and whether it had to stop early."""
-
-    delivered: dict[str, int] = field(default_factory=dict)
-    new: int = 0
-    stopped: str = ""
-
-    @property
-    def total(self) -> int:
-        return sum(self.delivered.values())
 
 
 def replay(archive: LocalArchive, target: Store, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
@@ -68,20 +58,28 @@ def replay(archive: LocalArchive, target: Store, bulk_size: int = 1000, max_item
                     return report
                 archive.forget(kind, collection, page.ids)
                 key = f"{kind}:{collection}"
-                report.delivered[key] = report.delivered.get(key, 0) + len(page.items)
+                report.delivered[key] = report.delivered.get(key, 0) + item_count(kind, page.items)
     return report
 
 
 def deliver(target: Store, kind: Kind, collection: str, items: list[Any], bulk_size: int) -> int:
     """Store items of one kind idempotently; return how many were new (events: how many were sent)."""
     if kind == "readings":
-        return target.readings(collection).add(items, bulk_size)
+        report = target.readings(collection).add(items, bulk_size)
+        for conflict in report.conflicts:
+            logger.warning("replay into %r: %s (kept as stored)", collection, conflict)
+        return report.new
     if kind == "daq":
         return target.daq(collection).add(items)
     log = target.events(collection)
     for event in items:
         log.add(event)
     return len(items)
+
+
+def item_count(kind: Kind, items: list[Any]) -> int:
+    """How many items a page holds, readings counted value by value (as ``pending`` counts them)."""
+    return count_values(items) if kind == "readings" else len(items)
 
 
 def pending(archive: LocalArchive) -> dict[str, int]:
@@ -160,8 +158,9 @@ class _SpoolingReadings(_SpoolingWriter, ReadingRepository):
         super().__init__(link)
         self.primary, self.spool = primary, spool
 
-    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
-        return int(self._write(lambda: self.primary.add(readings, bulk_size), lambda: self.spool.add(readings)))
+    def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
+        report: WriteReport = self._write(lambda: self.primary.add(polls, bulk_size), lambda: self.spool.add(polls))
+        return report
 
     def find(
         self,
@@ -204,7 +203,7 @@ class _SpoolingEvents(_SpoolingWriter, DeviceEventLog):
         return self.primary.find(device, limit)
 
 
-class SpoolingStore(Store):
+class SpoolingStore(Store, Spool):
     """The primary store, with readings, DAQ messages and events spooled locally while it is away."""
 
     def __init__(
@@ -252,7 +251,7 @@ class SpoolingStore(Store):
     def pending(self) -> dict[str, int]:
         return pending(self.archive)
 
-    def drain(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+    def replay(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
         """Replay the spool into the primary if it answers (nothing is tried while it is known away)."""
         if not self.link.usable() or not self.pending():
             return ReplayReport()

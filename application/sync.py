@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ricochetdb.application.ports import Kind, LocalArchive, RecordRepository, Store
-from ricochetdb.application.spooling import SPOOLED_KINDS, deliver
+from ricochetdb.application.spooling import SPOOLED_KINDS, deliver, item_count
 from ricochetdb.domain.errors import DuplicateRecord
 
 RECORD_KINDS: tuple[Kind, ...] = ("detectors", "runs", "streams")
@@ -57,7 +57,7 @@ def sync(archive: LocalArchive, target: Store, bulk_size: int = 1000) -> SyncRep
             cursor = 0
             while (page := archive.page(kind, collection, cursor, bulk_size)).items:
                 deliver(target, kind, collection, page.items, bulk_size)
-                report.count(kind, collection, len(page.items))
+                report.count(kind, collection, item_count(kind, page.items))
                 cursor = page.cursor
     return report
 

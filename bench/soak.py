@@ -1,7 +1,8 @@
 """Long run: N poll cycles against emulated devices with faults switched on and off.
 
 Prints cycles, readings stored vs expected, RSS and open file descriptors at the start (after a
-warm-up) and at the end. Usage: python bench/soak.py [CYCLES]   (default 10000)
+warm-up) and at the end, both sampled in the same fault phase (every device answering), so a
+difference is a leak, not a socket a fault mode happens to hold. Usage: python bench/soak.py [CYCLES]
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.emulators.cryostat import start_emulator, stop_all
 from ricochetdb.adapters.sqlite.store import SqliteStore
+from ricochetdb.application.poll_loop import PollLoop
 from ricochetdb.application.polling import Poller
 
 KINDS = ("CPX200", "JSON-SCALE", "CMCPA")
-FAULTS = ("silent", "garbage", "truncated", "none")
-WARM_UP = 200
+FAULTS = ("none", "silent", "garbage", "truncated")
 
 
 def rss_kib() -> int:
@@ -41,20 +42,21 @@ def soak(cycles: int, folder: Path) -> dict[str, Any]:
     poller = Poller(store.clock, store.clock, {}, store.events("device_events"))
     for device in devices:
         poller.add(build_reader(device.device_type, device.address, {**device.options, "timeout": 0.05}), "soak")
+    loop = PollLoop(poller, store, interval=0.0)
     expected = failures = 0
-    start_rss = start_fds = 0
+    start_rss = start_fds = end_rss = end_fds = 0
     started = time.monotonic()
     try:
         for cycle in range(cycles):
-            if cycle == WARM_UP:
-                start_rss, start_fds = rss_kib(), open_fds()
-            if cycle % 250 == 0:
-                devices[0].emulator.fault = FAULTS[(cycle // 250) % len(FAULTS)]
-            result = poller.fetch()
-            expected += result.count
-            failures += len(result.failures)
-            poller.upload(store)
-        end_rss, end_fds = rss_kib(), open_fds()
+            phase = FAULTS[(cycle // 250) % len(FAULTS)]
+            devices[0].emulator.fault = phase
+            if phase == "none" and cycle % 250 == 249:  # the last cycle of a phase where every device answers
+                if not start_fds:
+                    start_rss, start_fds = rss_kib(), open_fds()
+                end_rss, end_fds = rss_kib(), open_fds()
+            report = loop.cycle()
+            expected += report.read
+            failures += len(report.failures)
     finally:
         poller.close()
         stop_all(devices)

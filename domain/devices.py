@@ -54,10 +54,15 @@ def check_mapping(data: Any, origin: str) -> LabelMapping:
             continue
         if not isinstance(renames, Mapping):
             raise ValidationError(origin, str(device_type), "must map raw field names to labels")
+        targets: dict[str, str] = {}
         for raw, label in renames.items():
             if not isinstance(raw, str):
                 raise ValidationError(origin, f"{device_type}", f"raw field {raw!r} must be text")
             check_label(label, f"{origin} {device_type}.{raw}")
+            if label in targets:
+                reason = f"renames both {targets[label]!r} and {raw!r} to {label!r}: one would be lost every poll"
+                raise ValidationError(origin, f"{device_type}.{raw}", reason)
+            targets[label] = raw
         mapping[kind] = dict(renames)
     return mapping
 

@@ -1,14 +1,16 @@
-"""Device health: ok or degraded, with the transitions worth one log line each."""
+"""Device health: ok, partial or degraded, with the transitions worth one log line each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from ricochetdb.domain.identity import content_id
+from ricochetdb.domain.polls import FieldError
 
-Health = Literal["ok", "degraded"]
+Health = Literal["ok", "partial", "degraded"]
 
 
 @dataclass(frozen=True)
@@ -29,25 +31,32 @@ class DeviceEvent:
 
 @dataclass
 class DeviceHealth:
-    """Tracks one device; ``observe`` returns an event only when the state changes."""
+    """Tracks one device; ``observe`` returns an event only when its state (or its set of failing fields) changes.
+
+    ``ok``: every field read; ``partial``: the device answered but some fields could not be read or
+    stored; ``degraded``: the device gave nothing.
+    """
 
     device_type: str
     device: str
     state: Health = "ok"
     failures: int = 0
     last_error: str = ""
+    failing_fields: frozenset[str] = frozenset()
 
-    def observe(self, error: str | None, when: datetime) -> DeviceEvent | None:
-        """Record the outcome of one read (None = success)."""
-        if error is None:
+    def observe(self, error: str | None, when: datetime, field_errors: Sequence[FieldError] = ()) -> DeviceEvent | None:
+        """Record the outcome of one read (``error`` None: the device answered, maybe with field errors)."""
+        if error is not None:
+            self.failures += 1
+            state: Health = "degraded"
+            detail, fields = error, frozenset[str]()
+        else:
             self.failures = 0
-            if self.state == "ok":
-                return None
-            self.state, self.last_error = "ok", ""
-            return DeviceEvent(self.device_type, self.device, "ok", "", when)
-        self.failures += 1
-        self.last_error = error
-        if self.state == "degraded":
+            fields = frozenset(e.field for e in field_errors)
+            state = "partial" if fields else "ok"
+            detail = "; ".join(str(e) for e in field_errors)
+        self.last_error = detail
+        if state == self.state and fields == self.failing_fields:
             return None
-        self.state = "degraded"
-        return DeviceEvent(self.device_type, self.device, "degraded", error, when)
+        self.state, self.failing_fields = state, fields
+        return DeviceEvent(self.device_type, self.device, state, detail, when)

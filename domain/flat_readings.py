@@ -1,14 +1,15 @@
-"""Flat reading documents: one device at one time, one field per label, as the original API stored them.
+"""Flat reading documents: one poll of one device, one field per label, as the original API stored them.
 
 A flat document::
 
-    {"timestamp": <aware datetime>, "device": "192.168.2.213", "device_type": "MMR3",
+    {"timestamp": <aware datetime>, "device": "MMR3@192.168.2.213", "device_type": "MMR3",
      "ch1_temperature": 0.0121, "ch1_resistance": 69876.0, ...,
      "units": {"ch1_temperature": "K", ...}, "clock": "server", "source_time": <datetime>}
 
-``timestamp`` and ``device`` are mandatory; ``device_type`` defaults to ``external``, ``clock`` to
-``local`` (ricochetdb did not stamp it), ``units`` and ``source_time`` are optional. Every other
-field is a label whose value is a number, a bool, a text or null.
+``timestamp`` is mandatory. ``device`` is mandatory unless the caller gives a default (the facade's
+``Database.upload`` files device-less documents under ``external``); ``device_type`` defaults to
+``external``, ``clock`` to ``local`` (ricochetdb did not stamp it), ``units`` and ``source_time``
+are optional. Every other field is a label whose value is a number, a bool, a text or null.
 """
 
 from __future__ import annotations
@@ -17,83 +18,64 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ricochetdb.domain.errors import ValidationError
-from ricochetdb.domain.readings import RESERVED_LABELS, Reading, check_label, check_value
-from ricochetdb.domain.validation import as_utc, check_name, optional_utc
+from ricochetdb.domain.polls import Poll, poll_from_values
+from ricochetdb.domain.readings import RESERVED_LABELS
+from ricochetdb.domain.validation import check_name, optional_utc
 
 DEFAULT_DEVICE_TYPE = "external"
+DEFAULT_DEVICE = "external"
 FLAT_FIELDS = RESERVED_LABELS - {"_id"}
 
 
-def readings_from_flat(documents: Any) -> list[Reading]:
-    """The readings of a list of flat documents, all validated before any is returned.
+def polls_from_flat(documents: Any, default_device: str | None = None) -> list[Poll]:
+    """The polls of a list of flat documents, all validated before any is returned.
 
     A bad document raises ValidationError naming its index and field.
     """
     if isinstance(documents, (str, bytes, Mapping)) or not isinstance(documents, Sequence):
         raise ValidationError("readings", "", "expected a list of flat reading dictionaries")
-    readings: list[Reading] = []
-    for index, document in enumerate(documents):
-        readings.extend(_readings(document, f"reading #{index}"))
-    return readings
+    return [poll_from_flat(document, f"reading #{index}", default_device) for index, document in enumerate(documents)]
 
 
-def _readings(document: Any, record: str) -> list[Reading]:
+def poll_from_flat(document: Any, record: str, default_device: str | None = None) -> Poll:
+    """One flat document as a poll; ``default_device`` files a document that names none."""
     if not isinstance(document, Mapping):
         raise ValidationError(record, "", f"expected a dictionary, got {type(document).__name__}")
-    for mandatory in ("timestamp", "device"):
-        if mandatory not in document:
-            raise ValidationError(record, mandatory, "mandatory field is missing")
-    timestamp = as_utc(document["timestamp"], record, "timestamp")
-    device = check_name(document["device"], record, "device")
+    if "timestamp" not in document:
+        raise ValidationError(record, "timestamp", "mandatory field is missing")
+    if "device" not in document and default_device is None:
+        raise ValidationError(record, "device", "mandatory field is missing")
+    device = check_name(document.get("device", default_device), record, "device")
     device_type = check_name(document.get("device_type", DEFAULT_DEVICE_TYPE), record, "device_type")
-    source = optional_utc(document.get("source_time"), record, "source_time")
     clock = document.get("clock", "local")
     if clock not in ("server", "local"):
         raise ValidationError(record, "clock", f"must be 'server' or 'local', not {clock!r}")
     units = document.get("units") or {}
     if not isinstance(units, Mapping) or not all(isinstance(u, str) for u in units.values()):
         raise ValidationError(record, "units", "must map labels to unit texts")
-    readings: list[Reading] = []
-    for key, value in document.items():
-        if key in FLAT_FIELDS:
-            continue
-        label = check_label(key, record)
-        readings.append(
-            Reading(
-                device_type,
-                device,
-                label,
-                check_value(value, f"{record} {label}"),
-                units.get(label, ""),
-                timestamp,
-                source,
-                clock,
-            )
-        )
-    if not readings:
-        raise ValidationError(record, "", "holds no label field")
-    return readings
+    values = {key: value for key, value in document.items() if key not in FLAT_FIELDS}
+    return poll_from_values(
+        device_type,
+        device,
+        document["timestamp"],
+        values,
+        units,
+        clock,
+        optional_utc(document.get("source_time"), record, "source_time"),
+        record,
+    )
 
 
-def group_by_poll(readings: Sequence[Reading]) -> list[list[Reading]]:
-    """Readings grouped per (device, timestamp), in first-seen order."""
-    groups: dict[tuple[str, Any], list[Reading]] = {}
-    for reading in readings:
-        groups.setdefault((reading.device, reading.timestamp), []).append(reading)
-    return list(groups.values())
-
-
-def flat_document(group: Sequence[Reading]) -> dict[str, Any]:
-    """The flat document of the readings one device gave at one time (labels in the given order)."""
-    first = group[0]
+def flat_document(poll: Poll) -> dict[str, Any]:
+    """The flat document of one poll (labels in the poll's order)."""
     document: dict[str, Any] = {
-        "timestamp": first.timestamp,
-        "device": first.device,
-        "device_type": first.device_type,
-        "clock": first.clock,
+        "timestamp": poll.timestamp,
+        "device": poll.device,
+        "device_type": poll.device_type,
+        "clock": poll.clock,
     }
-    if first.source_time is not None:
-        document["source_time"] = first.source_time
-    document.update({reading.label: reading.value for reading in group})
-    document["units"] = {reading.label: reading.unit for reading in group}
+    if poll.source_time is not None:
+        document["source_time"] = poll.source_time
+    document.update(poll.values)
+    document["units"] = dict(poll.units)
     return document

@@ -9,7 +9,7 @@ values is keyed ``(collection, device, label, timestamp)`` in storage, on every 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -127,6 +127,52 @@ def poll_from_values(
         raise ValidationError(record, "", "holds no label field")
     given = dict(units or {})
     return Poll(device, device_type, when, checked, {label: given.get(label, "") for label in checked}, clock, source)
+
+
+def bulks(polls: Sequence[Poll], size: int) -> list[list[Poll]]:
+    """Whole polls, about ``size`` values per bulk (a bigger poll goes alone): what one bulk write takes."""
+    chunks: list[list[Poll]] = []
+    chunk: list[Poll] = []
+    held = 0
+    for poll in polls:
+        if chunk and held + len(poll.values) > size:
+            chunks.append(chunk)
+            chunk, held = [], 0
+        chunk.append(poll)
+        held += len(poll.values)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def polls_of(readings: Iterable[Reading]) -> Iterator[Poll]:
+    """Stored readings regrouped into polls: consecutive readings of one (device, timestamp) form one poll."""
+    group: list[Reading] = []
+    for reading in readings:
+        if group and (reading.device, reading.timestamp) != (group[0].device, group[0].timestamp):
+            yield _poll_of(group)
+            group = []
+        group.append(reading)
+    if group:
+        yield _poll_of(group)
+
+
+def _poll_of(group: list[Reading]) -> Poll:
+    first = group[0]
+    return Poll(
+        first.device,
+        first.device_type,
+        first.timestamp,
+        {r.label: r.value for r in group},
+        {r.label: r.unit for r in group},
+        first.clock,
+        first.source_time,
+    )
+
+
+def same_value(stored: object, new: object) -> bool:
+    """Whether a stored value is the one being written again: a replay, not a conflict (bools and numbers apart)."""
+    return type(stored) is type(new) and stored == new
 
 
 def count_values(polls: Sequence[Poll]) -> int:

@@ -1,4 +1,4 @@
-"""Readings: one labelled value of one device at one time."""
+"""Readings: one labelled value of one device at one time (the read side), and the label and value rules."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ricochetdb.domain.errors import ValidationError
-from ricochetdb.domain.identity import content_id
-from ricochetdb.domain.validation import as_utc, check_keys, check_name
+from ricochetdb.domain.validation import check_keys, check_name
 
 Value = float | int | bool | str | None
 ClockSource = Literal["server", "local"]
@@ -28,7 +27,7 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Reading:
-    """A stored measurement. ``timestamp`` is the database server's clock unless ``clock`` is 'local'."""
+    """One stored value as queries return it; ``timestamp`` is the database clock unless ``clock`` is 'local'."""
 
     device_type: str
     device: str
@@ -38,11 +37,6 @@ class Reading:
     timestamp: datetime
     source_time: datetime | None = None
     clock: ClockSource = "server"
-
-    @property
-    def id(self) -> str:
-        """Deterministic: the same device, label and poll time give the same id."""
-        return content_id("reading", self.device, self.label, self.timestamp)
 
     @property
     def numeric(self) -> float | None:
@@ -67,31 +61,3 @@ def check_value(value: Any, record: str) -> Value:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     raise ValidationError(record, "value", f"must be a number, text or null, not {type(value).__name__}")
-
-
-def stamp(
-    device_type: str,
-    device: str,
-    measurements: list[Measurement],
-    timestamp: datetime,
-    clock: ClockSource = "server",
-) -> tuple[list[Reading], list[ValidationError]]:
-    """Turn one device's measurements into readings; a bad one is reported, the others kept."""
-    when = as_utc(timestamp, f"device {device}", "timestamp")
-    readings: list[Reading] = []
-    errors: list[ValidationError] = []
-    seen: set[str] = set()
-    for measurement in measurements:
-        record = f"{device_type} {device} field {measurement.label!r}"
-        try:
-            label = check_label(measurement.label, record)
-            if label in seen:
-                raise ValidationError(record, label, "appears twice in one reply")
-            value = check_value(measurement.value, record)
-            source = None if measurement.source_time is None else as_utc(measurement.source_time, record, "source_time")
-        except ValidationError as error:
-            errors.append(error)
-            continue
-        seen.add(label)
-        readings.append(Reading(device_type, device, label, value, measurement.unit, when, source, clock))
-    return readings, errors

@@ -1,19 +1,19 @@
-"""The embeddable API: ``ricochetdb.connect(uri)`` gives the use-cases on one store."""
+"""The embeddable API: ``ricochetdb.connect(uri)`` gives the use-cases on one store, all built by the container."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 
-from ricochetdb.adapters.processing_files import FolderProcessingFiles
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
+from ricochetdb.application.poll_loop import Observer, PollLoop
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import Store
+from ricochetdb.application.ports import ReplayReport, Spool, Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.application.spooling import ReplayReport, SpoolingStore
 from ricochetdb.entrypoints.container import Container, build_container
 from ricochetdb.entrypoints.devices_config import PollConfig
 
@@ -30,6 +30,12 @@ class Ricochet:
     def store(self) -> Store:
         store: Store = self.container.store()
         return store
+
+    @property
+    def spool(self) -> Spool | None:
+        """The local spool in front of MongoDB, or None (SQLite, or MongoDB without a spool)."""
+        spool: Spool | None = self.container.spool()
+        return spool
 
     @property
     def detectors(self) -> DetectorBook:
@@ -51,33 +57,44 @@ class Ricochet:
     def readings(self) -> ReadingBook:
         return self.reading_book(self.collections["readings"])
 
-    def detector_book(self, collection: str) -> DetectorBook:
-        return DetectorBook(self.store, collection)
-
-    def run_book(self, collection: str, detector_collection: str) -> RunBook:
-        return RunBook(self.store, collection, detector_collection)
-
-    def stream_book(self, collection: str) -> StreamBook:
-        return StreamBook(self.store, collection)
-
-    def daq_logger(self, collection: str) -> DaqLogger:
-        return DaqLogger(self.store, collection)
-
-    def reading_book(self, collection: str) -> ReadingBook:
-        return ReadingBook(self.store, collection)
-
     @property
     def processing(self) -> ProcessingLoader:
         """The processing-results loader of the default collection (``processing_results``)."""
         return self.processing_loader(self.collections["processing"])
 
+    def detector_book(self, collection: str) -> DetectorBook:
+        book: DetectorBook = self.container.detectors(collection=collection)
+        return book
+
+    def run_book(self, collection: str, detector_collection: str) -> RunBook:
+        book: RunBook = self.container.runs(collection=collection, detector_collection=detector_collection)
+        return book
+
+    def stream_book(self, collection: str) -> StreamBook:
+        book: StreamBook = self.container.streams(collection=collection)
+        return book
+
+    def daq_logger(self, collection: str) -> DaqLogger:
+        logger: DaqLogger = self.container.daq(collection=collection)
+        return logger
+
+    def reading_book(self, collection: str) -> ReadingBook:
+        book: ReadingBook = self.container.readings(collection=collection)
+        return book
+
     def processing_loader(self, collection: str) -> ProcessingLoader:
-        return ProcessingLoader(self.store.processing(collection), FolderProcessingFiles())
+        loader: ProcessingLoader = self.container.processing(collection=collection)
+        return loader
 
     def poller(self, config: PollConfig) -> Poller:
         """A poller of the configured devices, stamping with this store's clock; close it when done."""
         poller: Poller = self.container.poller(config=config)
         return poller
+
+    def poll_loop(self, config: PollConfig, observers: Sequence[Observer] = ()) -> PollLoop:
+        """The main job: the configured devices polled into this store every interval; close its poller when done."""
+        loop: PollLoop = self.container.poll_loop(config=config, observers=observers)
+        return loop
 
     def left_open(self) -> list[str]:
         """Runs and streams started and never stopped (after a crash, say), with their start dates."""
@@ -91,13 +108,13 @@ class Ricochet:
 
     def spool_pending(self) -> dict[str, int]:
         """Items waiting in the spool per ``kind:collection`` (empty without a spool)."""
-        store = self.store
-        return store.pending() if isinstance(store, SpoolingStore) else {}
+        spool = self.spool
+        return {} if spool is None else spool.pending()
 
     def replay_spool(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
-        """Deliver what the spool holds if the database answers (done after each poll cycle too)."""
-        store = self.store
-        return store.drain(bulk_size, max_items) if isinstance(store, SpoolingStore) else ReplayReport()
+        """Deliver what the spool holds if the database answers (the poll loop does a little after each cycle)."""
+        spool = self.spool
+        return ReplayReport() if spool is None else spool.replay(bulk_size, max_items)
 
     def now(self) -> datetime:
         """The database server's time (the local UTC clock for SQLite)."""

@@ -16,16 +16,15 @@ from ricochetdb.adapters.emulators.base import FAULTS
 from ricochetdb.adapters.emulators.cryostat import EMULATORS, EmulatedDevice, start_cryostat, start_emulator, stop_all
 from ricochetdb.domain.errors import RicochetError, ValidationError
 from ricochetdb.entrypoints.api import Ricochet
-from ricochetdb.entrypoints.daemon import poll_loop
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config, load_config
 
 logger = logging.getLogger("ricochetdb")
 
 
 @contextlib.contextmanager
-def stop_on_interrupt() -> Iterator[threading.Event]:
+def stop_on_interrupt(stop: threading.Event | None = None) -> Iterator[threading.Event]:
     """Ctrl-C (or SIGTERM) sets the event: the loop finishes its cycle, then stops."""
-    stop = threading.Event()
+    stop = stop or threading.Event()
 
     def ask_to_stop(signum: int, _frame: Any) -> None:
         logger.warning("%s received: stopping after the current cycle", signal.Signals(signum).name)
@@ -54,17 +53,17 @@ def _poll(args: argparse.Namespace, api: Ricochet) -> Any:
 
 
 def _run(api: Ricochet, config: PollConfig, cycles: int | None) -> dict[str, Any]:
-    poller = api.poller(config)
+    loop = api.poll_loop(config)
     try:
         for record in api.left_open():
             logger.warning("%s: stop it once it is over ('ricochetdb run stop' / 'stream stop')", record)
     except RicochetError as error:
         logger.warning("could not check for runs and streams left open: %s", error)
     try:
-        with stop_on_interrupt() as stop:
-            stats = poll_loop(poller, api.store, config.interval, cycles, stop, after_cycle=api.replay_spool)
+        with stop_on_interrupt(loop.stop):
+            stats = loop.run(cycles)
     finally:
-        poller.close()
+        loop.poller.close()
     return {"cycles": stats.cycles, "stored": stats.stored, "failures": stats.failures, "late": stats.late_cycles}
 
 
@@ -101,7 +100,7 @@ def _demo(args: argparse.Namespace, api: Ricochet) -> Any:
         f"{summary['stored']} readings stored, {summary['failures']} failures\n"
     )
     columns = ("device_type", "device", "label", "value", "unit", "timestamp")
-    return [{c: getattr(r, c) for c in columns} for d in devices for r in api.readings.latest(d.address)]
+    return [{c: getattr(r, c) for c in columns} for r in api.readings.latest()]
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,25 +1,26 @@
-"""The one composition root: configuration in, stores and use-cases out (dependency-injector)."""
+"""The one composition root: configuration in, stores, books, poller, poll loop and facade pieces out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dependency_injector import containers, providers
 
 from ricochetdb.adapters.clock import LocalClock
-from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.mapping_file import load_mapping
 from ricochetdb.adapters.memory import InMemoryStore
-from ricochetdb.adapters.sqlite.archive import SqliteArchive
+from ricochetdb.adapters.processing_files import FolderProcessingFiles
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.uris import parse_store_uri
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
+from ricochetdb.application.ingest import ProcessingLoader
+from ricochetdb.application.poll_loop import Observer, PollLoop
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import Store
+from ricochetdb.application.ports import Clock, DeviceEventLog, Spool, Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.application.spooling import SpoolingStore
+from ricochetdb.domain.devices import LabelMapping
 from ricochetdb.entrypoints.devices_config import PollConfig
 
 DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
@@ -41,19 +42,10 @@ def _sqlite(path: str) -> Iterator[Store]:
     store.close()
 
 
-def _mongo(
-    uri: str, db_name: str | None, timeout_ms: int, timeseries: bool, spool: str, retry_after: float
-) -> Iterator[Store]:
-    """MongoDB, behind a local SQLite spool unless ``spool`` is empty."""
+def _mongo(uri: str, db_name: str | None, timeout_ms: int, timeseries: bool) -> Iterator[Store]:
     from ricochetdb.adapters.mongo.store import MongoStore
 
-    primary = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
-    if not spool:
-        yield primary
-        primary.close()
-        return
-    local = SqliteStore(spool)
-    store = SpoolingStore(primary, local, SqliteArchive(local), retry_after)
+    store = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
     yield store
     store.close()
 
@@ -64,24 +56,54 @@ def _memory() -> Iterator[Store]:
     store.close()
 
 
-def build_poller(store: Store, config: PollConfig, events_collection: str) -> Poller:
-    """A poller over every configured device; a bad device option is refused before anything runs."""
-    poller = Poller(store.clock, LocalClock(), load_mapping(config.mapping), store.events(events_collection))
+def _spooling(primary: Store, path: str, retry_after: float) -> Iterator[Store]:
+    """The primary behind a local SQLite spool: readings, DAQ messages and events wait there while it is away."""
+    from ricochetdb.adapters.sqlite.archive import SqliteArchive
+    from ricochetdb.application.spooling import SpoolingStore
+
+    local = SqliteStore(path)
+    store = SpoolingStore(primary, local, SqliteArchive(local), retry_after)
+    yield store
+    local.close()
+
+
+def build_poller(
+    clock: Clock, mapping: LabelMapping, devices: Sequence[Any] = (), events: DeviceEventLog | None = None
+) -> Poller:
+    """A poller over configured devices (``DeviceEntry``s); a bad device option is refused before anything runs."""
+    from ricochetdb.adapters.devices.registry import build_reader
+
+    poller = Poller(clock, LocalClock(), mapping, events)
     try:
-        for device in config.devices:
-            poller.add(build_reader(device.type, device.address, device.options), device.collection)
+        for device in devices:
+            poller.add(build_reader(device.type, device.address, device.options), device.collection, device.name)
     except BaseException:
         poller.close()
         raise
     return poller
 
 
+def _config_poller(store: Store, config: PollConfig, events_collection: str) -> Poller:
+    return build_poller(store.clock, load_mapping(config.mapping), config.devices, store.events(events_collection))
+
+
+def _poll_loop(
+    store: Store, spool: Spool | None, config: PollConfig, events_collection: str, observers: Sequence[Observer] = ()
+) -> PollLoop:
+    poller = _config_poller(store, config, events_collection)
+    return PollLoop(poller, store, config.interval, spool, observers)
+
+
+def _processing(store: Store, collection: str) -> ProcessingLoader:
+    return ProcessingLoader(store.processing(collection), FolderProcessingFiles())
+
+
 class Container(containers.DeclarativeContainer):
-    """Selects the store from the URI scheme and builds the use-cases on it."""
+    """Selects the store from the URI scheme (MongoDB behind its spool when one is set) and builds on it."""
 
     config = providers.Configuration()
 
-    store = providers.Selector(
+    primary = providers.Selector(
         config.store.kind,
         sqlite=providers.Resource(_sqlite, path=config.store.path),
         mongo=providers.Resource(
@@ -90,11 +112,14 @@ class Container(containers.DeclarativeContainer):
             db_name=config.store.db_name,
             timeout_ms=config.store.timeout_ms,
             timeseries=config.store.timeseries,
-            spool=config.store.spool,
-            retry_after=config.store.retry_after,
         ),
         memory=providers.Resource(_memory),
     )
+    spooling = providers.Resource(
+        _spooling, primary=primary, path=config.store.spool, retry_after=config.store.retry_after
+    )
+    store = providers.Selector(config.store.spooled, yes=spooling, no=primary)
+    spool = providers.Selector(config.store.spooled, yes=spooling, no=providers.Object(None))
 
     detectors = providers.Factory(DetectorBook, store=store, collection=config.collections.detectors)
     runs = providers.Factory(
@@ -103,7 +128,16 @@ class Container(containers.DeclarativeContainer):
     streams = providers.Factory(StreamBook, store=store, collection=config.collections.streams)
     daq = providers.Factory(DaqLogger, store=store, collection=config.collections.daq)
     readings = providers.Factory(ReadingBook, store=store, collection=config.collections.readings)
-    poller = providers.Factory(build_poller, store=store, events_collection=config.collections.events)
+    processing = providers.Factory(_processing, store=store, collection=config.collections.processing)
+    poller = providers.Factory(_config_poller, store=store, events_collection=config.collections.events)
+    poll_loop = providers.Factory(_poll_loop, store=store, spool=spool, events_collection=config.collections.events)
+
+
+class FacadeContainer(containers.DeclarativeContainer):
+    """The seed-compatible facade's pieces: a poller stamping with the configured database's clock."""
+
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    poller = providers.Factory(build_poller, clock=clock)
 
 
 def build_container(
@@ -135,6 +169,7 @@ def build_container(
             "timeout_ms": timeout_ms,
             "timeseries": timeseries,
             "spool": spool_path,
+            "spooled": "yes" if parsed.kind == "mongo" and spool_path else "no",
             "retry_after": retry_after,
         },
         "collections": {**DEFAULT_COLLECTIONS, **(collections or {})},

@@ -9,6 +9,7 @@ mapping = "mapping.json"         # optional: raw field -> stored label, per devi
 [[devices]]
 type = "MMR3"                    # MMR3 MGC3 CMCPA JSON-CMCPA CRYO JSON-CRYO CPX200 MP710508 JSON-SCALE
 address = "192.168.0.31"         # host, or host:port
+name = "fridge-bridge-a"         # optional: stored identity (default "MMR3@192.168.0.31")
 collection = "mmr3-2026"         # optional, else [poll].collection
 options = { mode = "udp", timeout = 1.0 }   # optional, per device type (see README)
 ```
@@ -27,7 +28,7 @@ from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.validation import check_collection, check_keys, check_name
 
 POLL_KEYS = {"interval", "collection", "mapping"}
-DEVICE_KEYS = {"type", "address", "collection", "options"}
+DEVICE_KEYS = {"type", "address", "name", "collection", "options"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class DeviceEntry:
     address: str
     collection: str
     options: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def _device(item: Any, where: str, default: str) -> DeviceEntry:
     if not isinstance(options, dict):
         raise ValidationError(where, "options", "must be a table")
     check_keys(options, where, "options")
-    return DeviceEntry(kind, address, check_collection(item.get("collection", default)), dict(options))
+    name = None if "name" not in item else check_name(item["name"], where, "name")
+    return DeviceEntry(kind, address, check_collection(item.get("collection", default)), dict(options), name)
 
 
 def load_config(path: str) -> PollConfig:
@@ -117,6 +120,8 @@ def dump_config(config: PollConfig) -> str:
         lines.append(f"mapping = {_toml(config.mapping)}")
     for device in config.devices:
         lines += ["", "[[devices]]", f"type = {_toml(device.type)}", f"address = {_toml(device.address)}"]
+        if device.name:
+            lines.append(f"name = {_toml(device.name)}")
         lines.append(f"collection = {_toml(device.collection)}")
         if device.options:
             lines.append(f"options = {_toml(device.options)}")

@@ -7,7 +7,7 @@ every datetime reads back exactly while users keep querying ordinary BSON dates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,15 +15,11 @@ from ricochetdb.adapters.documents import Document, RecordMapper, event_doc, eve
 from ricochetdb.application.ports import R
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.events import DeviceEvent
-from ricochetdb.domain.identity import content_id
 from ricochetdb.domain.messages import DaqMessage
-from ricochetdb.domain.readings import RESERVED_LABELS, Reading, check_label
 from ricochetdb.domain.validation import as_utc
 
 MICROS = "_micros"
-SOURCE_TIMES = "_source_times"
 SEQUENCE = "_seq"
-READING_FIELDS = RESERVED_LABELS | {MICROS, SOURCE_TIMES}
 DAQ_FIELDS = frozenset({"_id", SEQUENCE, MICROS})
 
 
@@ -88,104 +84,6 @@ def record_from_doc(mapper: RecordMapper[R], doc: Document) -> R:
     return mapper.from_doc(doc)
 
 
-def reading_doc_id(device: str, timestamp: datetime) -> str:
-    """Deterministic id of the document grouping the labels one device gave at one time."""
-    return content_id("reading-document", device, timestamp)
-
-
-def check_reading_label(label: str, record: str) -> str:
-    """A label that can be a top-level field of a reading document (refuses ricochetdb's own fields)."""
-    name = check_label(label, record)
-    if name in READING_FIELDS:
-        raise ValidationError(record, name, "is a reserved field name, rename it in the mapping")
-    return name
-
-
-def group_readings(readings: Sequence[Reading]) -> list[list[Reading]]:
-    """Readings grouped per (device, timestamp) in first-seen order; a repeated reading is kept once.
-
-    The whole batch is checked before anything is written: labels must be safe field names, and
-    the readings of one document must agree on device type and clock (one poll gives both).
-    """
-    groups: dict[tuple[str, datetime], list[Reading]] = {}
-    seen: set[tuple[str, datetime, str]] = set()
-    for reading in readings:
-        record = f"{reading.device_type} {reading.device} reading {reading.label!r}"
-        check_reading_label(reading.label, record)
-        key = (reading.device, reading.timestamp, reading.label)  # what Reading.id hashes
-        if key in seen:
-            continue
-        seen.add(key)
-        group = groups.setdefault(key[:2], [])
-        if group and (group[0].device_type, group[0].clock) != (reading.device_type, reading.clock):
-            raise ValidationError(record, "device_type/clock", "differs from the other readings of this poll")
-        group.append(reading)
-    return list(groups.values())
-
-
-def reading_doc(group: Sequence[Reading]) -> Document:
-    """The flat document of one poll: one field per label, ``units`` per label, ``source_time`` if given.
-
-    A label whose device time differs from the document's ``source_time`` keeps its own in ``_source_times``.
-    """
-    first = group[0]
-    doc: Document = {
-        "_id": reading_doc_id(first.device, first.timestamp),
-        "timestamp": first.timestamp,
-        "device": first.device,
-        "device_type": first.device_type,
-        "clock": first.clock,
-    }
-    if first.source_time is not None:
-        doc["source_time"] = first.source_time
-    own_times = {r.label: r.source_time for r in group if r.source_time != first.source_time}
-    if own_times:
-        doc[SOURCE_TIMES] = own_times
-    doc.update({r.label: r.value for r in group})
-    doc["units"] = {r.label: r.unit for r in group}
-    return with_micros(doc)
-
-
-def label_update(stored: Document, reading: Reading) -> Document:
-    """The ``$set`` that adds one new label of ``reading`` to its already stored document ``stored``."""
-    update: Document = {reading.label: reading.value, f"units.{reading.label}": reading.unit}
-    if reading.source_time != stored.get("source_time"):
-        path = f"{SOURCE_TIMES}.{reading.label}"
-        update[path] = reading.source_time
-        if reading.source_time is not None and (rest := floor_ms(reading.source_time)[1]):
-            update[f"{MICROS}.{path}"] = rest
-    return update
-
-
-def doc_labels(doc: Document) -> list[str]:
-    """The labels of a reading document: the keys of ``units``, or every other field for older documents."""
-    units = doc.get("units")
-    if isinstance(units, Mapping):
-        return sorted(units)
-    return sorted(key for key in doc if key not in READING_FIELDS and not key.startswith("_"))
-
-
-def readings_from_doc(stored: Document, label: str | None = None) -> list[Reading]:
-    """The readings of one stored document (``_micros`` already folded back), ordered by label."""
-    doc = without_micros(stored)
-    units = doc.get("units") or {}
-    own_times = doc.get(SOURCE_TIMES) or {}
-    labels = doc_labels(doc) if label is None else [label] if label in doc else []
-    return [
-        Reading(
-            doc.get("device_type", ""),
-            doc.get("device", ""),
-            name,
-            doc.get(name),
-            units.get(name, ""),
-            doc["timestamp"],
-            own_times[name] if name in own_times else doc.get("source_time"),
-            doc.get("clock", "server"),
-        )
-        for name in labels
-    ]
-
-
 def daq_doc(message: DaqMessage, sequence: int) -> Document:
     """The message body as given, plus its deterministic ``_id`` and ``_seq`` (insertion order)."""
     for key in DAQ_FIELDS.intersection(message.body):
@@ -209,15 +107,6 @@ def device_event_from_doc(stored: Document) -> DeviceEvent:
     """The device event of a stored document."""
     stored.pop(SEQUENCE, None)
     return event_from_doc(without_micros(stored))
-
-
-def is_reading_label(label: str) -> bool:
-    """Whether ``label`` could name a label field of a reading document (else a query for it finds nothing)."""
-    try:
-        check_reading_label(label, "reading query")
-    except ValidationError:
-        return False
-    return True
 
 
 def time_window(start: datetime | None, stop: datetime | None) -> Document:

@@ -15,12 +15,12 @@ from typing import Any
 from ricochetdb.adapters.document_views import matching
 from ricochetdb.adapters.documents import Document
 from ricochetdb.adapters.mongo.collections import MongoCollection
-from ricochetdb.adapters.mongo.documents import SEQUENCE, SOURCE_TIMES, floor_ms, without_micros
+from ricochetdb.adapters.mongo.documents import SEQUENCE, floor_ms, without_micros
 from ricochetdb.adapters.mongo.processing import GENERATED
 from ricochetdb.application.ports import DocumentQueries
 from ricochetdb.domain.query import Query
 
-INTERNAL = ("_id", SEQUENCE, SOURCE_TIMES)
+INTERNAL = ("_id", SEQUENCE)
 _WIDER = {"$gt": "$gte", "$gte": "$gte", "$lt": "$lte", "$lte": "$lte", "$eq": "$eq", "$in": "$in"}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from pymongo import UpdateOne
@@ -10,121 +11,118 @@ from pymongo.errors import BulkWriteError
 
 from ricochetdb.adapters.documents import Document
 from ricochetdb.adapters.mongo.collections import NOT_FINITE, MongoCollection, duplicate_positions, plain_text
-from ricochetdb.adapters.mongo.documents import (
-    MICROS,
-    floor_ms,
-    group_readings,
+from ricochetdb.adapters.mongo.documents import floor_ms, time_window
+from ricochetdb.adapters.mongo.indexes import TIME_ORDER
+from ricochetdb.adapters.mongo.reading_docs import (
+    differing_labels,
     is_reading_label,
     label_update,
     reading_doc,
     reading_doc_id,
     readings_from_doc,
-    time_window,
-    without_micros,
 )
-from ricochetdb.adapters.mongo.indexes import TIME_ORDER
-from ricochetdb.application.ports import (
-    ReadingRepository,
-    ReadingStats,
-)
+from ricochetdb.application.ports import Conflict, ReadingRepository, ReadingStats, WriteReport
 from ricochetdb.domain.errors import (
     StoreUnavailable,
     ValidationError,
 )
+from ricochetdb.domain.polls import Poll, bulks, count_values
 from ricochetdb.domain.readings import Reading
-
-
-def _chunks(groups: list[list[Reading]], bulk_size: int) -> Iterator[list[list[Reading]]]:
-    """Whole documents, at most ``bulk_size`` readings per chunk (a bigger document goes alone)."""
-    chunk: list[list[Reading]] = []
-    size = 0
-    for group in groups:
-        if chunk and size + len(group) > bulk_size:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(group)
-        size += len(group)
-    if chunk:
-        yield chunk
 
 
 class MongoReadingRepository(MongoCollection, ReadingRepository):
     """Flat documents, one per (device, timestamp), one field per label; see ``documents.reading_doc``.
 
-    On a plain collection exactly-once rests on the unique ``_id``. A time-series collection does
-    not enforce it, so there each bulk first reads which labels its window already holds and inserts
-    only the others: exactly once for one writer, at least once for concurrent writers of one device.
+    On a plain collection exactly-once rests on the unique ``_id`` (the poll's natural key); a
+    document already there gets the labels it lacks, and a value that differs is reported, never
+    overwritten. A time-series collection does not enforce ``_id``, so there each bulk first reads
+    which labels its window already holds and inserts only the others: exactly once for one writer,
+    at least once for concurrent writers of one device.
     """
 
     kind = "readings"
 
-    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
+    def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
         if bulk_size < 1:
             raise ValidationError(f"readings of {self.name!r}", "bulk_size", f"must be at least 1, got {bulk_size}")
-        groups = group_readings(readings)
-        if not groups:
-            return 0
+        report = WriteReport()
+        if not polls:
+            return report
         store = self._add_to_timeseries if self._prepare() else self._add_to_collection
-        return sum(store(chunk) for chunk in _chunks(groups, bulk_size))
+        for chunk in bulks(polls, bulk_size):
+            report.merge(store(chunk))
+        return report
 
-    def _add_to_collection(self, chunk: list[list[Reading]]) -> int:
+    def _add_to_collection(self, chunk: list[Poll]) -> WriteReport:
         with self._guard("inserting readings"):
             try:
-                self.collection.insert_many([reading_doc(group) for group in chunk], ordered=False)
-                return sum(len(group) for group in chunk)
+                self.collection.insert_many([reading_doc(poll) for poll in chunk], ordered=False)
+                return WriteReport(count_values(chunk))
             except BulkWriteError as error:
                 stored = duplicate_positions(error)
-            new = sum(len(group) for position, group in enumerate(chunk) if position not in stored)
-            return new + self._add_labels([chunk[position] for position in sorted(stored)])
+            new = count_values([poll for position, poll in enumerate(chunk) if position not in stored])
+            return self._merge([chunk[position] for position in sorted(stored)]).merge(WriteReport(new))
 
-    def _stored(self, groups: list[list[Reading]], fields: Document) -> dict[str, list[Document]]:
+    def _stored(self, polls: list[Poll], fields: Document | None = None) -> dict[str, Document]:
         """The stored documents of these polls, by ``_id``, found by their time range (the indexed prefix).
 
-        A range alone is what every server plans on the index (SecantusDB scans the collection for
-        ``device: {$in}`` plus a range, and is slow on a long ``_id: {$in}``); other devices' documents
-        in the range are dropped here.
+        A range alone is what every server plans on the index (SecantusDB scans the collection for a
+        long ``_id: {$in}``); other devices' documents in the range are dropped here.
         """
-        wanted = {reading_doc_id(group[0].device, group[0].timestamp) for group in groups}
-        times = [floor_ms(group[0].timestamp)[0] for group in groups]
-        stored: dict[str, list[Document]] = {}
-        for doc in self.collection.find({"timestamp": {"$gte": min(times), "$lte": max(times)}}, fields):
-            if doc["_id"] in wanted:
-                stored.setdefault(doc["_id"], []).append(doc)
+        wanted = {reading_doc_id(poll.device, poll.timestamp) for poll in polls}
+        times = [floor_ms(poll.timestamp)[0] for poll in polls]
+        query = {"timestamp": {"$gte": min(times), "$lte": max(times)}}
+        stored: dict[str, Document] = {}
+        for doc in self.collection.find(query, fields):
+            if doc["_id"] in wanted:  # a time-series collection may hold several documents of one poll
+                held = stored.setdefault(doc["_id"], {**doc, "units": {}})
+                held.update({key: value for key, value in doc.items() if key != "units"})
+                held["units"].update(doc.get("units") or {})
         return stored
 
-    def _add_labels(self, groups: list[list[Reading]]) -> int:
-        """Add the labels missing from documents already stored; one guarded ``$set`` per label."""
-        fields = {"units": True, "device_type": True, "clock": True, "source_time": True, f"{MICROS}.source_time": True}
-        stored = self._stored(groups, fields)
+    def _merge(self, polls: list[Poll]) -> WriteReport:
+        """Polls whose document exists: add the labels it lacks, report the values that differ."""
+        stored = self._stored(polls)
+        report = WriteReport()
         updates: list[UpdateOne] = []
-        for group in groups:
-            doc_id = reading_doc_id(group[0].device, group[0].timestamp)
+        for poll in polls:
+            doc_id = reading_doc_id(poll.device, poll.timestamp)
             if doc_id not in stored:
                 raise StoreUnavailable(f"readings of {self.name!r}", doc_id, "document removed while adding, retry")
-            doc = without_micros(stored[doc_id][0])
-            missing = [r for r in group if r.label not in (doc.get("units") or {})]
-            if missing and (doc.get("device_type"), doc.get("clock")) != (group[0].device_type, group[0].clock):
-                where = f"{group[0].device_type} {group[0].device} at {group[0].timestamp.isoformat()}"
-                raise ValidationError(where, "device_type/clock", "differs from the stored readings of this poll")
-            for reading in missing:
-                absent = {"_id": doc_id, f"units.{reading.label}": {"$exists": False}}
-                updates.append(UpdateOne(absent, {"$set": label_update(doc, reading)}))
-        return self.collection.bulk_write(updates, ordered=False).modified_count if updates else 0
+            doc = stored[doc_id]
+            held = doc.get("units") or {}
+            differing = differing_labels(poll, doc)
+            if differing:
+                report.conflicts.append(Conflict(poll.device, poll.timestamp, tuple(differing)))
+                continue
+            for label in poll.values:
+                if label not in held:
+                    absent = {"_id": doc_id, f"units.{label}": {"$exists": False}}
+                    updates.append(UpdateOne(absent, {"$set": label_update(poll, label)}))
+        if updates:
+            report.new += self.collection.bulk_write(updates, ordered=False).modified_count
+        return report
 
-    def _add_to_timeseries(self, chunk: list[list[Reading]]) -> int:
+    def _add_to_timeseries(self, chunk: list[Poll]) -> WriteReport:
+        """Time-series collections do not enforce ``_id``: insert only the labels not yet stored for each poll."""
         with self._guard("inserting readings"):
-            known = {
-                doc_id: {label for doc in docs for label in doc.get("units") or {}}
-                for doc_id, docs in self._stored(chunk, {"units": True}).items()
-            }
-            missing = [
-                [r for r in group if r.label not in known.get(reading_doc_id(r.device, r.timestamp), set())]
-                for group in chunk
-            ]
-            docs = [reading_doc(group) for group in missing if group]
+            stored = self._stored(chunk)
+            report = WriteReport()
+            docs = []
+            for poll in chunk:
+                doc = stored.get(reading_doc_id(poll.device, poll.timestamp), {})
+                held = doc.get("units") or {}
+                differing = differing_labels(poll, doc) if doc else []
+                if differing:
+                    report.conflicts.append(Conflict(poll.device, poll.timestamp, tuple(differing)))
+                    continue
+                missing = {label: value for label, value in poll.values.items() if label not in held}
+                if missing:
+                    docs.append(reading_doc(replace(poll, values=missing)))
+                    report.new += len(missing)
             if docs:
                 self.collection.insert_many(docs, ordered=False)
-        return sum(len(group) for group in missing)
+        return report
 
     def _query(self, device: str | None, label: str | None, start: datetime | None, stop: datetime | None) -> Document:
         query = time_window(start, stop)

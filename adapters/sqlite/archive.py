@@ -13,6 +13,7 @@ from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.sqlite.tables import daq_messages, device_events, processing_results, readings, records
 from ricochetdb.application.ports import Kind, LocalArchive, Page
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import polls_of
 
 MAPPERS: dict[str, RecordMapper[Any]] = {"detectors": DETECTORS, "runs": RUNS, "streams": STREAMS}
 TABLES: dict[str, Table] = {
@@ -25,7 +26,7 @@ DELETE_CHUNK = 500
 
 
 class SqliteArchive(LocalArchive):
-    """Pages follow SQLite's rowid (insertion order); ids are each item's deterministic id."""
+    """Pages follow SQLite's rowid (insertion order); ids are each item's id (readings: their rowids)."""
 
     def __init__(self, store: SqliteStore) -> None:
         self.engine = store.engine
@@ -54,6 +55,8 @@ class SqliteArchive(LocalArchive):
             return int(connection.execute(query).scalar_one())
 
     def page(self, kind: Kind, collection: str, after: int = 0, size: int = 1000) -> Page:
+        if kind == "readings":
+            return self._polls(collection, after, size)
         table = self._table(kind)
         rowid: Any = literal_column(f"{table.name}.rowid")
         query = (
@@ -67,12 +70,23 @@ class SqliteArchive(LocalArchive):
         items = [self._item(kind, row) for row in rows]
         return Page(items, [_item_id(kind, item) for item in items], rows[-1].cursor if rows else after)
 
+    def _polls(self, collection: str, after: int, size: int) -> Page:
+        """About ``size`` readings as whole polls (the rows of one poll are stored together); ids are rowids."""
+        rowid: Any = literal_column("readings.rowid")
+        query = select(rowid.label("cursor"), readings).where(readings.c.collection == collection).order_by(rowid)
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(query.where(rowid > after).limit(size)).all())
+            if rows:
+                last = rows[-1]
+                rest = query.where(readings.c.device == last.device, readings.c.ts == last.ts, rowid > last.cursor)
+                rows.extend(connection.execute(rest).all())
+        polls = list(polls_of(reading_from_row(row) for row in rows))
+        return Page(polls, [str(row.cursor) for row in rows], rows[-1].cursor if rows else after)
+
     def _item(self, kind: Kind, row: Any) -> Any:
         m = row._mapping
         if kind in MAPPERS:
             return MAPPERS[kind].from_doc({**m["body"], "revision": m["revision"]})
-        if kind == "readings":
-            return reading_from_row(row)
         if kind == "events":
             return event_from_row(row)
         if kind == "daq":
@@ -82,12 +96,22 @@ class SqliteArchive(LocalArchive):
 
     def forget(self, kind: Kind, collection: str, ids: Sequence[str]) -> None:
         table = self._table(kind)
-        key = {"readings": table.c.id, "daq": table.c.id, "events": table.c.id}.get(kind)
-        key = key if key is not None else (records.c.name if kind in MAPPERS else processing_results.c.stream_id)
+        key = _key(kind, table)
         with self.engine.begin() as connection:
             for first in range(0, len(ids), DELETE_CHUNK):
-                chunk = list(ids[first : first + DELETE_CHUNK])
+                chunk: list[Any] = list(ids[first : first + DELETE_CHUNK])
+                if kind == "readings":
+                    chunk = [int(rowid) for rowid in chunk]
                 connection.execute(delete(table).where(*self._where(kind, collection), key.in_(chunk)))
+
+
+def _key(kind: Kind, table: Table) -> Any:
+    """The column an item's id matches: readings by rowid, records by name, results by stream."""
+    if kind == "readings":
+        return literal_column("readings.rowid")
+    if kind in MAPPERS:
+        return records.c.name
+    return processing_results.c.stream_id if kind == "processing" else table.c.id
 
 
 def _item_id(kind: Kind, item: Any) -> str:

@@ -2,14 +2,13 @@
 
 A collection name may hold records, readings, DAQ messages, device events and processing results
 (one table each); they are read in that order. Readings are stored one row per label and come back
-as flat documents, one per (timestamp, device). The filter is evaluated in Python by the domain's
+as flat documents, one per poll (timestamp, device). The filter is evaluated in Python by the domain's
 ``Query``; a range or an equality on ``timestamp``/``device`` is first pushed down to the indexed
 reading columns, so ``{"timestamp": {"$gt": ...}}`` with a limit reads only the rows it returns.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from ricochetdb.adapters.sqlite.tables import daq_messages, device_events, proce
 from ricochetdb.application.ports import DocumentQueries
 from ricochetdb.domain.errors import StoreUnavailable
 from ricochetdb.domain.flat_readings import flat_document
+from ricochetdb.domain.polls import polls_of
 from ricochetdb.domain.query import Query
 from ricochetdb.domain.validation import to_micros
 
@@ -51,8 +51,7 @@ class SqliteDocuments(DocumentQueries):
             )
             yield from (record_view(row.body) for row in rows)
             reading_rows = connection.execute(self._readings(query))
-            for _key, group in itertools.groupby(reading_rows, key=lambda row: (row.ts, row.device)):
-                yield flat_document([reading_from_row(row) for row in group])
+            yield from (flat_document(poll) for poll in polls_of(reading_from_row(row) for row in reading_rows))
             rows = connection.execute(
                 select(daq_messages.c.body)
                 .where(daq_messages.c.collection == self.collection)

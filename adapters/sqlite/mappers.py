@@ -7,24 +7,37 @@ from typing import Any
 from sqlalchemy import Row
 
 from ricochetdb.domain.events import DeviceEvent
-from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.polls import Poll
+from ricochetdb.domain.readings import Reading, Value
 from ricochetdb.domain.validation import from_micros, to_micros
 
 
-def reading_row(collection: str, reading: Reading) -> dict[str, Any]:
-    return {
-        "id": reading.id,
-        "collection": collection,
-        "device_type": reading.device_type,
-        "device": reading.device,
-        "label": reading.label,
-        "ts": to_micros(reading.timestamp),
-        "value": reading.value,
-        "num": reading.numeric,
-        "unit": reading.unit,
-        "source_us": None if reading.source_time is None else to_micros(reading.source_time),
-        "clock": reading.clock,
-    }
+def poll_rows(collection: str, poll: Poll) -> list[tuple[Any, ...]]:
+    """The rows of one poll, one per label, in ``READING_COLUMNS`` order."""
+    ts = to_micros(poll.timestamp)
+    source = None if poll.source_time is None else to_micros(poll.source_time)
+    units = poll.units
+    return [
+        (
+            collection,
+            poll.device,
+            label,
+            ts,
+            poll.device_type,
+            value,
+            1 if value is True or value is False else None,
+            units.get(label, ""),
+            source,
+            poll.clock,
+        )
+        for label, value in poll.values.items()
+    ]
+
+
+def stored_value(value: Any, is_bool: Any) -> Value:
+    """A value as read back from the ``value``/``is_bool`` columns."""
+    stored: Value = bool(value) if is_bool else value
+    return stored
 
 
 def reading_from_row(row: Row[Any]) -> Reading:
@@ -33,7 +46,7 @@ def reading_from_row(row: Row[Any]) -> Reading:
         m["device_type"],
         m["device"],
         m["label"],
-        m["value"],
+        stored_value(m["value"], m["is_bool"]),
         m["unit"],
         from_micros(m["ts"]),
         None if m["source_us"] is None else from_micros(m["source_us"]),

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
+from sqlalchemy import Engine, and_, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
+from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
-from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row, reading_from_row, reading_row
+from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row
+from ricochetdb.adapters.sqlite.readings import SqliteReadingRepository
+from ricochetdb.adapters.sqlite.schema import check_schema
 from ricochetdb.adapters.sqlite.tables import (
     daq_messages,
     device_events,
     metadata,
     processing_results,
-    readings,
     records,
 )
 from ricochetdb.application.ports import (
@@ -33,7 +32,6 @@ from ricochetdb.application.ports import (
     ProcessingRepository,
     R,
     ReadingRepository,
-    ReadingStats,
     RecordRepository,
     Store,
 )
@@ -41,7 +39,6 @@ from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNo
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.processing import ProcessingResult
-from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.domain.validation import to_micros
 
@@ -67,21 +64,7 @@ def create_sqlite_engine(path: str) -> Engine:
     return engine
 
 
-class _Tables:
-    def __init__(self, engine: Engine, collection: str) -> None:
-        self.engine = engine
-        self.collection = collection
-
-    @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except OperationalError as error:
-            raise StoreUnavailable(f"sqlite collection {self.collection!r}", "", str(error.orig)) from None
-
-
-class SqliteRecordRepository(_Tables, RecordRepository[R]):
+class SqliteRecordRepository(Tables, RecordRepository[R]):
     def __init__(self, engine: Engine, collection: str, mapper: RecordMapper[R]) -> None:
         super().__init__(engine, collection)
         self.mapper = mapper
@@ -143,83 +126,7 @@ class SqliteRecordRepository(_Tables, RecordRepository[R]):
         raise ConcurrentUpdate(label, "revision", "changed meanwhile")
 
 
-class SqliteReadingRepository(_Tables, ReadingRepository):
-    def add(self, items: Sequence[Reading], bulk_size: int = 1000) -> int:
-        statement = insert(readings).on_conflict_do_nothing(index_elements=["id"])
-        new = 0
-        with self.begin() as connection:
-            for first in range(0, len(items), bulk_size):
-                rows = [reading_row(self.collection, r) for r in items[first : first + bulk_size]]
-                new += connection.execute(statement, rows).rowcount
-        return new
-
-    def _filters(
-        self, device: str | None, label: str | None, start: datetime | None, stop: datetime | None
-    ) -> list[Any]:
-        filters: list[Any] = [readings.c.collection == self.collection]
-        if device is not None:
-            filters.append(readings.c.device == device)
-        if label is not None:
-            filters.append(readings.c.label == label)
-        if start is not None:
-            filters.append(readings.c.ts >= to_micros(start))
-        if stop is not None:
-            filters.append(readings.c.ts <= to_micros(stop))
-        return filters
-
-    def find(
-        self,
-        device: str | None = None,
-        label: str | None = None,
-        start: datetime | None = None,
-        stop: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Reading]:
-        query = (
-            select(readings)
-            .where(*self._filters(device, label, start, stop))
-            .order_by(readings.c.ts, readings.c.device, readings.c.label)
-            .limit(limit)
-        )
-        with self.begin() as connection:
-            return [reading_from_row(row) for row in connection.execute(query)]
-
-    def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
-        newest = (
-            select(readings.c.device, readings.c.label, func.max(readings.c.ts).label("ts"))
-            .where(*self._filters(device, None, since, None))
-            .group_by(readings.c.device, readings.c.label)
-            .subquery()
-        )
-        query = (
-            select(readings)
-            .join(
-                newest,
-                and_(
-                    readings.c.device == newest.c.device,
-                    readings.c.label == newest.c.label,
-                    readings.c.ts == newest.c.ts,
-                ),
-            )
-            .where(readings.c.collection == self.collection)
-            .order_by(readings.c.device, readings.c.label)
-        )
-        with self.begin() as connection:
-            return [reading_from_row(row) for row in connection.execute(query)]
-
-    def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
-        """Two passes in SQL (mean, then mean squared deviation): exact enough for 4 K +- 1 mK."""
-        filters = [*self._filters(device, label, start, stop), readings.c.num.is_not(None)]
-        with self.begin() as connection:
-            count, mean = connection.execute(select(func.count(), func.avg(readings.c.num)).where(*filters)).one()
-            if not count:
-                return ReadingStats(0, None, None)
-            deviation = readings.c.num - mean
-            variance = connection.execute(select(func.avg(deviation * deviation)).where(*filters)).scalar_one()
-        return ReadingStats(count, mean, math.sqrt(max(variance, 0.0)))
-
-
-class SqliteDaqMessageLog(_Tables, DaqMessageLog):
+class SqliteDaqMessageLog(Tables, DaqMessageLog):
     def add(self, messages: Sequence[DaqMessage]) -> int:
         rows = [{"id": m.id, "collection": self.collection, "topic": m.topic, "body": m.body} for m in messages]
         with self.begin() as connection:
@@ -234,7 +141,7 @@ class SqliteDaqMessageLog(_Tables, DaqMessageLog):
             return [row.body for row in connection.execute(query.order_by(daq_messages.c.seq).limit(limit))]
 
 
-class SqliteDeviceEventLog(_Tables, DeviceEventLog):
+class SqliteDeviceEventLog(Tables, DeviceEventLog):
     def add(self, event: DeviceEvent) -> None:
         with self.begin() as connection:
             statement = insert(device_events).on_conflict_do_nothing(index_elements=["id"])
@@ -249,7 +156,7 @@ class SqliteDeviceEventLog(_Tables, DeviceEventLog):
             return [event_from_row(row) for row in rows]
 
 
-class SqliteProcessingRepository(_Tables, ProcessingRepository):
+class SqliteProcessingRepository(Tables, ProcessingRepository):
     def store_if_newer(self, result: ProcessingResult) -> bool:
         """One upsert whose update only fires for a strictly newer generation."""
         doc = processing_doc(result)
@@ -284,6 +191,7 @@ class SqliteStore(Store):
         self.clock = clock or LocalClock()
         self.engine = create_sqlite_engine(path)
         try:
+            check_schema(self.engine, path)
             metadata.create_all(self.engine)
         except OperationalError as error:
             raise StoreUnavailable(f"sqlite database {path!r}", "", str(error.orig)) from None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Dialect, Float, Index, Integer, MetaData, String, Table, Text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import BigInteger, Column, Dialect, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from ricochetdb.adapters.documents import dumps, loads
 
@@ -38,23 +38,33 @@ records = Table(
 )
 Index("ix_records_collection_name", records.c.collection, records.c.name, unique=True)
 
+
+class NativeValue(UserDefinedType[Any]):
+    """A column without affinity (declared BLOB): SQLite keeps ints, floats and texts as given, no JSON."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "BLOB"
+
+
 readings = Table(
     "readings",
     metadata,
-    Column("id", String, primary_key=True),
-    Column("collection", String, nullable=False),
+    # The natural key: one value of one device's label at one time, per collection.
+    Column("collection", String, primary_key=True),
+    Column("device", String, primary_key=True),
+    Column("label", String, primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
     Column("device_type", String, nullable=False),
-    Column("device", String, nullable=False),
-    Column("label", String, nullable=False),
-    Column("ts", BigInteger, nullable=False),
-    Column("value", JsonText),
-    Column("num", Float),
+    Column("value", NativeValue),
+    Column("is_bool", Integer),
     Column("unit", String, nullable=False),
     Column("source_us", BigInteger),
     Column("clock", String, nullable=False),
 )
-Index("ix_readings_device_label_ts", readings.c.collection, readings.c.device, readings.c.label, readings.c.ts)
 Index("ix_readings_label_ts", readings.c.collection, readings.c.label, readings.c.ts)
+READING_COLUMNS = tuple(column.name for column in readings.columns)
 
 daq_messages = Table(
     "daq_messages",

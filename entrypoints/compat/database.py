@@ -11,11 +11,15 @@ from urllib.parse import urlsplit
 
 from ricochetdb.adapters.uris import parse_store_uri, redact
 from ricochetdb.application.documents import DocumentFinder
+from ricochetdb.application.polling import Poller
+from ricochetdb.domain.devices import LabelMapping
 from ricochetdb.domain.errors import RicochetError, StoreUnavailable
+from ricochetdb.domain.flat_readings import DEFAULT_DEVICE
 from ricochetdb.domain.query import parse_query
 from ricochetdb.domain.readings import ClockSource
 from ricochetdb.entrypoints.api import Ricochet, connect
 from ricochetdb.entrypoints.compat.dates import aware, naive
+from ricochetdb.entrypoints.container import FacadeContainer
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +131,12 @@ class Database:
             self._ricochet = None
 
     def upload(self, data: Any, collection: str, bulk_size: int = 1000) -> int:
-        """Store flat reading dicts (timestamp, device, one field per label): all or none; returns how many were new."""
-        return self.connection().reading_book(collection).add_documents(aware(data), bulk_size)
+        """Store flat reading dicts (timestamp and fields; ``device`` optional, else ``external``): all or none.
+
+        Returns how many values were new.
+        """
+        book = self.connection().reading_book(collection)
+        return book.add_documents(aware(data), bulk_size, default_device=DEFAULT_DEVICE).new
 
     def get_collection(self, col: str) -> Collection:
         """The collection ``col``, with pymongo-style ``find(query).limit(n)``."""
@@ -157,3 +165,9 @@ class DatabaseClock:
         moment = ricochet.now()
         self.source = ricochet.store.clock.source
         return moment
+
+
+def facade_poller(mapping: LabelMapping) -> Poller:
+    """A poller stamping with the configured database's clock (the local one, flagged, if none), from the container."""
+    poller: Poller = FacadeContainer(clock=DatabaseClock()).poller(mapping=mapping)
+    return poller

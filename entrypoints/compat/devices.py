@@ -14,17 +14,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.devices import cryomech_codec, cryomech_frames, tti
 from ricochetdb.adapters.devices.imacrt import collector_reader
 from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.mapping_file import default_mapping
-from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import DeviceReader
 from ricochetdb.domain.errors import DeviceError, ValidationError
-from ricochetdb.domain.flat_readings import flat_document, group_by_poll
+from ricochetdb.domain.flat_readings import flat_document
 from ricochetdb.domain.validation import check_name
-from ricochetdb.entrypoints.compat.database import DatabaseClock
+from ricochetdb.entrypoints.compat.database import facade_poller
 from ricochetdb.entrypoints.compat.dates import naive
 from ricochetdb.entrypoints.compat.imacrt import collector_for
 
@@ -63,19 +61,19 @@ class _ReadDevice(Device):
         The timestamp is the database server's (naive UTC), or the local clock if no database is
         configured (then ``clock`` is ``local``). RuntimeError (a DeviceError) if the device gives nothing.
         """
-        poller = Poller(DatabaseClock(), LocalClock(), default_mapping())
+        poller = facade_poller(default_mapping())
         poller.add(self._reader(udp_buffer), "device")
         try:
             result = poller.fetch()
         finally:
             poller.close()
-        readings = result.readings.get("device", [])
+        polls = result.polls.get("device", [])
         for failure in result.failures:
-            logger.warning("%s %s: %s", self.DEVICE_TYPE, self.ip_addr, failure.error)
-        if not readings:
+            logger.warning("%s %s: %s %s", self.DEVICE_TYPE, self.ip_addr, failure.field, failure.error)
+        if not polls:
             reason = "; ".join(f.error for f in result.failures) or "no measurement"
             raise DeviceError(f"{self.DEVICE_TYPE} {self.ip_addr}", "", reason)
-        results.extend(naive(flat_document(group)) for group in group_by_poll(readings))
+        results.extend(naive(flat_document(poll)) for poll in polls)
 
 
 class _ImacrtDevice(_ReadDevice):

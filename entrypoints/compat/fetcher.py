@@ -6,22 +6,20 @@ import logging
 import os
 from typing import Any
 
-from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.devices.registry import build_reader
 from ricochetdb.adapters.mapping_file import load_mapping
-from ricochetdb.adapters.reading_file import JsonReadingArchive
-from ricochetdb.application.polling import Poller
+from ricochetdb.adapters.reading_file import PENDING, JsonReadingArchive
 from ricochetdb.domain.devices import check_device_type
 from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.validation import check_collection
-from ricochetdb.entrypoints.compat.database import Database, DatabaseClock
+from ricochetdb.entrypoints.compat.database import Database, facade_poller
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LOCATION = "/www/device.htm"
 HTML_PAGE = ("MMR3", "MGC3", "CRYO")
 JSON_PAGE = ("JSON-CMCPA", "JSON-CRYO", "JSON-SCALE")
-PENDING = "pending"
 
 
 def datasource_options(device_type: str, file_location: str) -> dict[str, Any]:
@@ -52,8 +50,9 @@ class DataFetcher:
 
     def __init__(self, mapping_file: str = "./mapping.json") -> None:
         mapping = load_mapping(mapping_file if os.path.exists(mapping_file) else None)
-        self._poller = Poller(DatabaseClock(), LocalClock(), mapping)
+        self._poller = facade_poller(mapping)
         self._archive = JsonReadingArchive()
+        self._pending: list[Poll] = []
 
     def add_datasource(self, device_type: str, device_ip_address: str, file_location: str = DEFAULT_LOCATION) -> None:
         """Register a device: type CMCPA, JSON-CMCPA, MMR3, MGC3, CRYO, JSON-CRYO, CPX200, MP710508 or JSON-SCALE."""
@@ -69,7 +68,8 @@ class DataFetcher:
         """
         result = self._poller.fetch(data_type)
         for failure in result.failures:
-            logger.warning("%s %s: %s", failure.device_type, failure.device, failure.error)
+            logger.warning("%s %s: %s %s", failure.device_type, failure.device, failure.field, failure.error)
+        self._pending.extend(result.all_polls())
         return result.count
 
     def upload(self, collection: str) -> int:
@@ -79,17 +79,21 @@ class DataFetcher:
         from earlier uploads is replayed here once the server answers.
         """
         connection = Database.get_database().connection()
-        written = self._poller.upload(connection.store, check_collection(collection))
+        written = connection.reading_book(check_collection(collection)).add(self._pending)
+        for conflict in written.conflicts:
+            logger.warning("not stored, another value is there already: %s", conflict)
+        self._pending = []
         connection.replay_spool()
-        return written
+        return written.new
 
     def move_to_file(self, file_name: str) -> None:
         """Save what was fetched to a local JSON file (merged with what it holds), then forget it."""
-        self._poller.move_to_file(self._archive, file_name)
+        self._archive.save(file_name, self._pending)
+        self._pending = []
 
     def append_from_file(self, file_name: str) -> None:
         """Add the readings of a local JSON file to what was fetched."""
-        self._poller.append_from_file(self._archive, file_name)
+        self._pending.extend(self._archive.load(file_name))
 
     def close(self) -> None:
         """Release the devices' connections (not in the original API; optional)."""

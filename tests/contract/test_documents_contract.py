@@ -10,16 +10,16 @@ from ricochetdb.application.documents import DocumentFinder
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.messages import validate_batch
+from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.query import parse_query
-from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def poll(second: float, device: str = "mmr3-a", **values: object) -> list[Reading]:
+def poll(second: float, device: str = "mmr3-a", **values: object) -> list[Poll]:
     when = T0 + timedelta(seconds=second)
-    return [Reading("MMR3", device, label, value, "K", when) for label, value in values.items()]  # type: ignore[arg-type]
+    return [Poll(device, "MMR3", when, values, {label: "K" for label in values})]  # type: ignore[arg-type]
 
 
 def find(store: Store, collection: str, query: object = None, limit: int | None = None) -> list[dict[str, object]]:

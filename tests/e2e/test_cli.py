@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.api import connect
 from ricochetdb.entrypoints.cli import main
 
@@ -124,8 +124,8 @@ class TestReadingsLatest:
         with connect(db) as api:
             api.readings.add(
                 [
-                    Reading("X", "d", "old", 1.0, "", now - timedelta(days=3)),
-                    Reading("X", "d", "new", 2.0, "", now - timedelta(minutes=5)),
+                    Poll("d", "X", now - timedelta(days=3), {"old": 1.0}, {}),
+                    Poll("d", "X", now - timedelta(minutes=5), {"new": 2.0}, {}),
                 ]
             )
         labels = {}

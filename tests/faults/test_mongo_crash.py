@@ -35,7 +35,7 @@ def test_polling_and_daq_survive_a_server_crash_exactly_once(tmp_path: Path) -> 
     devices = [start_emulator(kind) for kind in ("CPX200", "JSON-SCALE", "MP710508")]
     api = connect(uri + "faults", spool=str(tmp_path / "spool.sqlite"), timeout_ms=400, retry_after=0.2)
     entries = [DeviceEntry(d.device_type, d.address, "slow", {**d.options, "timeout": 1.0}) for d in devices]
-    poller = api.poller(PollConfig(0.05, "slow", entries))
+    loop = api.poll_loop(PollConfig(0.05, "slow", entries))
     expected_readings = 0
     sent_messages = 0
     stop_daq = threading.Event()
@@ -59,17 +59,15 @@ def test_polling_and_daq_survive_a_server_crash_exactly_once(tmp_path: Path) -> 
                 server.kill()
             if cycle == 25:
                 server.start()
-            result = poller.fetch()
-            assert result.failures == []
-            expected_readings += result.count
-            local_stamps += sum(1 for batch in result.readings.values() for r in batch if r.clock == "local")
-            poller.upload(api.store)
-            api.replay_spool()
+            report = loop.cycle()
+            assert report.failures == [] and report.backlog == 0
+            expected_readings += report.read
+            local_stamps += sum(len(poll.values) for poll in report.polls if poll.clock == "local")
             time.sleep(0.05)
     finally:
         stop_daq.set()
         writer.join()
-        poller.close()
+        loop.poller.close()
         stop_all(devices)
     deadline = time.monotonic() + 30
     while api.spool_pending() and time.monotonic() < deadline:

@@ -13,29 +13,28 @@ from hypothesis import strategies as st
 from ricochetdb.adapters.mapping_file import default_mapping, load_mapping
 from ricochetdb.adapters.reading_file import JsonReadingArchive
 from ricochetdb.domain.errors import ValidationError
-from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.devices_config import dump_config, load_config, parse_config
 
 T0 = datetime(2026, 11, 24, 3, 0, 0, 250, tzinfo=UTC)
 
 
-def readings(n: int, device: str = "m") -> list[Reading]:
-    return [Reading("MMR3", device, f"v{i}", float(i), "K", T0, None, "local") for i in range(n)]
+def poll(n: int, device: str = "m", when: datetime = T0) -> Poll:
+    return Poll(device, "MMR3", when, {f"v{i}": float(i) for i in range(n)}, {f"v{i}": "K" for i in range(n)}, "local")
 
 
 class TestReadingFile:
-    def test_readings_survive_a_round_trip_exactly(self, tmp_path: Path) -> None:
+    def test_polls_survive_a_round_trip_exactly(self, tmp_path: Path) -> None:
         archive, path = JsonReadingArchive(), str(tmp_path / "spool.json")
-        original = {"mmr3-2026": readings(3), "cpa": [Reading("CMCPA", "c", "model", "CPA1114", "", T0, T0)]}
+        original = [Poll("c", "CMCPA", T0, {"model": "CPA1114"}, {"model": ""}, "server", T0), poll(3)]
         archive.save(path, original)
         assert archive.load(path) == original
 
     def test_saving_again_merges_without_duplicates(self, tmp_path: Path) -> None:
         archive, path = JsonReadingArchive(), str(tmp_path / "spool.json")
-        archive.save(path, {"a": readings(2)})
-        archive.save(path, {"a": readings(3), "b": readings(1)})
-        loaded = archive.load(path)
-        assert len(loaded["a"]) == 3 and len(loaded["b"]) == 1
+        archive.save(path, [poll(2)])
+        archive.save(path, [poll(3), poll(1, "other")])
+        assert [(p.device, len(p.values)) for p in archive.load(path)] == [("m", 3), ("other", 1)]
 
     @pytest.mark.parametrize(
         ("text", "message"),

@@ -18,7 +18,7 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.domain.errors import DuplicateRecord, StoreUnavailable, ValidationError
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import validate_batch
-from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.records import Run
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -45,8 +45,9 @@ class CommandLog(monitoring.CommandListener):
         return sum(1 for command, _ in self.commands if command == name)
 
 
-def poll(i: int, labels: tuple[str, ...] = ("T_4K",), device: str = "mmr3-a") -> list[Reading]:
-    return [Reading("MMR3", device, label, 4.0 + i, "K", T0 + timedelta(seconds=i)) for label in labels]
+def poll(i: int, labels: tuple[str, ...] = ("T_4K",), device: str = "mmr3-a") -> list[Poll]:
+    values = {label: 4.0 + i for label in labels}
+    return [Poll(device, "MMR3", T0 + timedelta(seconds=i), values, {label: "K" for label in labels})]
 
 
 @pytest.fixture
@@ -154,17 +155,17 @@ class TestBulkSize:
         readings = store.readings("r")
         readings.add(poll(-1))  # the indexes are created before counting
         log.commands.clear()
-        assert readings.add([r for i in range(25) for r in poll(i)], bulk_size=7) == 25
+        assert readings.add([r for i in range(25) for r in poll(i)], bulk_size=7).new == 25
         assert log.count("insert") == 4
         assert [len(cmd["documents"]) for name, cmd in log.commands if name == "insert"] == [7, 7, 7, 4]
 
     def test_a_bulk_holds_whole_polls_of_at_most_bulk_size_readings(self, store: MongoStore, log: CommandLog) -> None:
         readings = store.readings("r")
-        assert readings.add([r for i in range(10) for r in poll(i, ("a", "b", "c"))], bulk_size=7) == 30
+        assert readings.add([r for i in range(10) for r in poll(i, ("a", "b", "c"))], bulk_size=7).new == 30
         assert [len(cmd["documents"]) for name, cmd in log.commands if name == "insert"] == [2, 2, 2, 2, 2]
 
     def test_the_default_bulk_size_is_1000(self, store: MongoStore, log: CommandLog) -> None:
-        assert store.readings("r").add([r for i in range(2500) for r in poll(i)]) == 2500
+        assert store.readings("r").add([r for i in range(2500) for r in poll(i)]).new == 2500
         assert [len(cmd["documents"]) for name, cmd in log.commands if name == "insert"] == [1000, 1000, 500]
         assert all(cmd["ordered"] is False for name, cmd in log.commands if name == "insert")
 
@@ -172,18 +173,15 @@ class TestBulkSize:
         batch = [r for i in range(20) for r in poll(i)]
         store.readings("r").add(batch, bulk_size=10)
         log.commands.clear()
-        assert store.readings("r").add(batch, bulk_size=10) == 0
+        assert store.readings("r").add(batch, bulk_size=10).new == 0
         assert (log.count("insert"), log.count("find"), log.count("update")) == (2, 2, 0)
 
 
 class TestDocuments:
     def test_a_poll_is_one_flat_document(self, store: MongoStore, raw: Database[dict[str, Any]]) -> None:
         source = T0 - timedelta(seconds=1)
-        poll_readings = [
-            Reading("MMR3", "mmr3-a", "T_4K", 4.2, "K", T0, source),
-            Reading("MMR3", "mmr3-a", "R_4K", 1234, "Ohm", T0, source),
-        ]
-        store.readings("mmr3-2026").add(poll_readings)
+        values, units = {"T_4K": 4.2, "R_4K": 1234}, {"T_4K": "K", "R_4K": "Ohm"}
+        store.readings("mmr3-2026").add([Poll("mmr3-a", "MMR3", T0, values, units, "server", source)])
         (doc,) = raw["mmr3-2026"].find()
         assert {key: value for key, value in doc.items() if key != "_id"} == {
             "timestamp": T0,
@@ -201,7 +199,7 @@ class TestDocuments:
     ) -> None:
         readings = store.readings("r")
         readings.add(poll(0, ("a",)))
-        assert readings.add(poll(0, ("a", "b"))) == 1
+        assert readings.add(poll(0, ("a", "b"))).new == 1
         (doc,) = raw["r"].find()
         assert (doc["a"], doc["b"], doc["units"]) == (4.0, 4.0, {"a": "K", "b": "K"})
 
@@ -209,7 +207,7 @@ class TestDocuments:
         self, store: MongoStore, raw: Database[dict[str, Any]]
     ) -> None:
         when = T0 + timedelta(microseconds=1_234_567)
-        store.readings("r").add([Reading("X", "x", "v", 1.0, "", when)])
+        store.readings("r").add([Poll("x", "X", when, {"v": 1.0}, {"v": ""})])
         (doc,) = raw["r"].find()
         assert doc["timestamp"] == T0 + timedelta(milliseconds=1234) and doc["_micros"] == {"timestamp": 567}
         assert store.readings("r").find(start=when, stop=when)[0].timestamp == when
@@ -304,9 +302,9 @@ class TestTimeSeries:
     ) -> None:
         readings = timeseries_store.readings("r")
         batch = [r for i in range(10) for r in poll(i, ("a", "b"))]
-        assert readings.add(batch, bulk_size=4) == 20
-        assert readings.add(batch, bulk_size=4) == 0
-        assert readings.add(batch + poll(3, ("c",)), bulk_size=4) == 1
+        assert readings.add(batch, bulk_size=4).new == 20
+        assert readings.add(batch, bulk_size=4).new == 0
+        assert readings.add(batch + poll(3, ("c",)), bulk_size=4).new == 1
         assert raw["r"].count_documents({}) == 11
         assert len(readings.find()) == 21
         assert [(r.label, r.timestamp) for r in readings.latest()] == [

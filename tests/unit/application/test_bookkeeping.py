@@ -11,6 +11,7 @@ from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound, StateError, ValidationError
+from ricochetdb.domain.polls import polls_of
 from ricochetdb.domain.readings import ClockSource, Reading
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -131,8 +132,12 @@ class TestStreams:
         readings = ReadingBook(store, "mmr3-2026")
         values = [4.0, 4.2, 4.4]
         readings.add(
-            [Reading("MMR3", "m", "T_4K", v, "K", T0 + timedelta(seconds=i * 4)) for i, v in enumerate(values)]
-            + [Reading("MMR3", "m", "T_4K", 99.0, "K", T0 + timedelta(seconds=60))]
+            list(
+                polls_of(
+                    [Reading("MMR3", "m", "T_4K", v, "K", T0 + timedelta(seconds=i * 4)) for i, v in enumerate(values)]
+                    + [Reading("MMR3", "m", "T_4K", 99.0, "K", T0 + timedelta(seconds=60))]
+                )
+            )
         )
         temperature = streams.compute_temperature("s1", "mmr3-2026", "T_4K").temperature
         assert temperature is not None

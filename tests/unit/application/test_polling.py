@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.application.polling import Poller
 from ricochetdb.domain.errors import DeviceError, DeviceTimeout, StoreUnavailable, ValidationError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import ClockSource, Measurement
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -28,15 +28,24 @@ class FakeClock:
 
 
 class FakeReader:
-    def __init__(self, device_type: str, address: str, outcome: list[Measurement] | Exception, delay: float = 0):
-        self.device_type, self.address, self.outcome, self.delay = device_type, address, outcome, delay
+    def __init__(
+        self,
+        device_type: str,
+        address: str,
+        outcome: list[Measurement] | Exception,
+        meet: threading.Barrier | None = None,
+        errors: list[FieldError] | None = None,
+    ):
+        self.device_type, self.address, self.outcome, self.meet = device_type, address, outcome, meet
+        self.errors = errors or []
         self.closed = False
 
-    def read(self) -> list[Measurement]:
-        time.sleep(self.delay)
+    def read(self) -> DeviceReply:
+        if self.meet is not None:
+            self.meet.wait(timeout=60)  # only passes if every reader is being read at the same time
         if isinstance(self.outcome, Exception):
             raise self.outcome
-        return self.outcome
+        return DeviceReply(self.outcome, self.errors)
 
     def close(self) -> None:
         self.closed = True
@@ -52,47 +61,65 @@ class TestFetch:
         polling, _ = poller()
         polling.add(FakeReader("MMR3", "10.0.0.31", [Measurement("R1", 1200.0, "Ohm")]), "mmr3")
         result = polling.fetch()
-        (reading,) = result.readings["mmr3"]
-        assert reading.timestamp == T0 and reading.clock == "server"
+        (poll,) = result.polls["mmr3"]
+        assert (poll.device, poll.timestamp, poll.clock) == ("MMR3@10.0.0.31", T0, "server")
 
     def test_without_the_database_clock_the_local_clock_is_used_and_flagged(self) -> None:
         polling, _ = poller(down=True)
         polling.add(FakeReader("MMR3", "10.0.0.31", [Measurement("R1", 1200.0, "Ohm")]), "mmr3")
-        (reading,) = polling.fetch().readings["mmr3"]
-        assert reading.timestamp == LOCAL and reading.clock == "local"
+        (poll,) = polling.fetch().polls["mmr3"]
+        assert poll.timestamp == LOCAL and poll.clock == "local"
 
     def test_one_failing_device_does_not_lose_the_others(self) -> None:
-        polling, store = poller()
+        polling, _ = poller()
         polling.add(FakeReader("CMCPA", "10.0.0.5", DeviceTimeout("CMCPA 10.0.0.5", "", "no reply")), "cpa")
         polling.add(FakeReader("MMR3", "10.0.0.31", [Measurement("R1", 1.0, "Ohm")]), "mmr3")
         polling.add(FakeReader("MGC3", "10.0.0.32", RuntimeError("bug in a reader")), "mgc3")
         result = polling.fetch()
         assert result.count == 1
-        assert sorted(f.device for f in result.failures) == ["10.0.0.32", "10.0.0.5"]
-        assert "reader bug" in next(f.error for f in result.failures if f.device == "10.0.0.32")
-        assert polling.upload(store) == 1
+        assert sorted(f.device for f in result.failures) == ["CMCPA@10.0.0.5", "MGC3@10.0.0.32"]
+        assert "reader bug" in next(f.error for f in result.failures if f.device == "MGC3@10.0.0.32")
+        assert list(result.polls) == ["mmr3"]
 
     def test_bad_fields_are_reported_and_good_fields_kept(self) -> None:
         polling, _ = poller()
         polling.add(FakeReader("MMR3", "m", [Measurement("ok", 1.0), Measurement("bad.label", 2.0)]), "mmr3")
         result = polling.fetch()
-        assert [r.label for r in result.readings["mmr3"]] == ["ok"]
-        assert "bad.label" in result.failures[0].error
+        assert [list(p.values) for p in result.polls["mmr3"]] == [["ok"]]
+        assert result.failures[0].field == "bad.label"
 
-    def test_devices_are_read_concurrently(self) -> None:
+    def test_a_readers_field_errors_reach_the_fetch_result_and_the_events_once(self) -> None:
+        polling, store = poller()
+        garbage = [FieldError("ch3_temperature", "not a number: '#'")]
+        polling.add(FakeReader("MMR3", "m", [Measurement("ch1_temperature", 0.01, "K")], errors=garbage), "mmr3")
+        results = [polling.fetch() for _ in range(3)]
+        expected = [("ch3_temperature", "not a number: '#'")]
+        assert all([(f.field, f.error) for f in r.failures] == expected for r in results)
+        assert all(r.count == 1 for r in results)
+        events = store.events("device_events").find()
+        assert [(e.state, e.error) for e in events] == [("partial", "ch3_temperature: not a number: '#'")]
+
+    @pytest.mark.parametrize("devices", [20, 100])
+    def test_every_device_is_read_at_the_same_time_however_many(self, devices: int) -> None:
         polling, _ = poller()
-        for i in range(20):
-            polling.add(FakeReader("MMR3", f"m{i}", [Measurement("v", float(i))], delay=0.2), "mmr3")
-        started = time.monotonic()
-        assert polling.fetch().count == 20
-        assert time.monotonic() - started < 2.0
+        meet = threading.Barrier(devices)
+        for i in range(devices):
+            polling.add(FakeReader("MMR3", f"m{i}", [Measurement("v", float(i))], meet), "mmr3")
+        result = polling.fetch()
+        assert result.count == devices and not meet.broken
+
+    def test_a_name_is_the_stored_identity(self) -> None:
+        polling, _ = poller()
+        polling.add(FakeReader("MMR3", "10.0.0.31", [Measurement("v", 1.0)]), "a", name="fridge-bridge-a")
+        polling.add(FakeReader("JSON-CRYO", "10.0.0.31", [Measurement("v", 1.0)]), "a")
+        assert [p.device for p in polling.fetch().polls["a"]] == ["fridge-bridge-a", "JSON-CRYO@10.0.0.31"]
 
     def test_the_category_selects_devices(self) -> None:
         polling, _ = poller()
         polling.add(FakeReader("MMR3", "m", [Measurement("v", 1.0)]), "a")
         polling.add(FakeReader("CMCPA", "c", [Measurement("v", 1.0)]), "b")
-        assert list(polling.fetch("compressor").readings) == ["b"]
-        assert list(polling.fetch("imacrt").readings) == ["a"]
+        assert list(polling.fetch("compressor").polls) == ["b"]
+        assert list(polling.fetch("imacrt").polls) == ["a"]
         with pytest.raises(ValidationError, match="category"):
             polling.fetch("fridge")
 
@@ -100,7 +127,7 @@ class TestFetch:
         polling, _ = poller()
         polling.mapping = {"MMR3": {"ch1_t": "T_4K"}}
         polling.add(FakeReader("MMR3", "m", [Measurement("ch1_t", 4.0, "K"), Measurement("ch2_t", 1.0, "K")]), "a")
-        assert [r.label for r in polling.fetch().readings["a"]] == ["T_4K", "ch2_t"]
+        assert [list(p.values) for p in polling.fetch().polls["a"]] == [["T_4K", "ch2_t"]]
 
 
 class TestHealth:
@@ -118,36 +145,12 @@ class TestHealth:
         assert "refused" in events[1].error
 
 
-class TestUploadAndFiles:
-    def test_upload_writes_each_collection_and_forgets_the_batch(self) -> None:
-        polling, store = poller()
-        polling.add(FakeReader("MMR3", "m", [Measurement("v", 1.0)]), "mmr3-2026")
-        polling.fetch()
-        assert polling.upload(store) == 1
-        assert polling.upload(store) == 0
-        assert len(store.readings("mmr3-2026").find()) == 1
-
-    def test_upload_to_a_named_collection_overrides_the_sources(self) -> None:
-        polling, store = poller()
-        polling.add(FakeReader("MMR3", "m", [Measurement("v", 1.0)]), "mmr3-2026")
-        polling.fetch()
-        polling.upload(store, "elsewhere")
-        assert len(store.readings("elsewhere").find()) == 1
-
-    def test_close_closes_every_reader(self) -> None:
-        polling, _ = poller()
-        reader = FakeReader("MMR3", "m", [])
-        polling.add(reader, "a")
-        polling.close()
-        assert reader.closed
-
-
-def test_fetch_threads_do_not_outlive_the_fetch() -> None:
+def test_close_closes_every_reader() -> None:
     polling, _ = poller()
-    polling.add(FakeReader("MMR3", "m", [Measurement("v", 1.0)]), "a")
-    before = threading.active_count()
-    polling.fetch()
-    assert threading.active_count() == before
+    reader = FakeReader("MMR3", "m", [])
+    polling.add(reader, "a")
+    polling.close()
+    assert reader.closed
 
 
 def test_a_lost_database_clock_is_logged_once_per_change(caplog: pytest.LogCaptureFixture) -> None:

@@ -14,11 +14,13 @@ from ricochetdb.adapters.sqlite.archive import SqliteArchive
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import DaqMessageLog, ReadingRepository
+from ricochetdb.application.ports import DaqMessageLog, DeviceEventLog, ReadingRepository, WriteReport
 from ricochetdb.application.spooling import SpoolingStore, replay
 from ricochetdb.domain.errors import StoreUnavailable
+from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
-from ricochetdb.domain.readings import ClockSource, Measurement, Reading
+from ricochetdb.domain.polls import DeviceReply, Poll
+from ricochetdb.domain.readings import ClockSource, Measurement
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -40,13 +42,13 @@ class SwitchableReadings(ReadingRepository):
     def __init__(self, database: SwitchableStore, inner: ReadingRepository) -> None:
         self.database, self.inner = database, inner
 
-    def add(self, readings: Sequence[Reading], bulk_size: int = 1000) -> int:
+    def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
         self.database.check()
         if self.database.fail_after is not None:
-            taken = self.inner.add(readings[: self.database.fail_after], bulk_size)
+            taken = self.inner.add(polls[: self.database.fail_after], bulk_size)
             self.database.down, self.database.fail_after = True, None
-            raise StoreUnavailable("db", "", f"died after {taken}")
-        return self.inner.add(readings, bulk_size)
+            raise StoreUnavailable("db", "", f"died after {taken.new}")
+        return self.inner.add(polls, bulk_size)
 
     def find(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return self.inner.find(*args, **kwargs)
@@ -75,6 +77,21 @@ class SwitchableStore(InMemoryStore):
 
     def daq(self, collection: str) -> DaqMessageLog:
         return SwitchableDaq(self, super().daq(collection))
+
+    def events(self, collection: str) -> DeviceEventLog:
+        return SwitchableEvents(self, super().events(collection))
+
+
+class SwitchableEvents(DeviceEventLog):
+    def __init__(self, database: SwitchableStore, inner: DeviceEventLog) -> None:
+        self.database, self.inner = database, inner
+
+    def add(self, event: DeviceEvent) -> None:
+        self.database.check()
+        self.inner.add(event)
+
+    def find(self, device: str | None = None, limit: int | None = None) -> list[DeviceEvent]:
+        return self.inner.find(device, limit)
 
 
 class SwitchableDaq(DaqMessageLog):
@@ -105,8 +122,9 @@ def setup(tmp_path: Path) -> tuple[SwitchableStore, SpoolingStore, FakeMonotonic
     return primary, SpoolingStore(primary, local, SqliteArchive(local), retry_after=10, monotonic=monotonic), monotonic
 
 
-def batch(i: int, n: int = 3) -> list[Reading]:
-    return [Reading("MMR3", "m", f"v{k}", float(i), "K", T0 + timedelta(seconds=i)) for k in range(n)]
+def batch(i: int, n: int = 3) -> list[Poll]:
+    """One poll of ``n`` labels at second ``i``."""
+    return [Poll("m", "MMR3", T0 + timedelta(seconds=i), {f"v{k}": float(i) for k in range(n)}, {})]
 
 
 class TestSpooling:
@@ -118,20 +136,20 @@ class TestSpooling:
         store.readings("r").add(batch(2))
         assert store.offline and store.pending() == {"readings:r": 6}
         primary.down = False
-        assert store.drain().total == 0  # still inside the retry window: not tried
+        assert store.replay().total == 0  # still inside the retry window: not tried
         monotonic.now = 11
-        report = store.drain()
+        report = store.replay()
         assert report.total == 6 and report.new == 6 and store.pending() == {}
         assert len(primary.readings("r").find()) == 9 and not store.offline
 
     def test_a_write_cut_in_the_middle_is_completed_without_duplicates(self, setup) -> None:  # type: ignore[no-untyped-def]
         primary, store, monotonic = setup
         primary.fail_after = 2
-        store.readings("r").add(batch(0, 5))
+        store.readings("r").add([poll for i in range(5) for poll in batch(i, 1)])
         assert store.pending() == {"readings:r": 5}
         primary.down = False
         monotonic.now = 11
-        report = store.drain()
+        report = store.replay()
         assert (report.total, report.new) == (5, 3)
         assert len(primary.readings("r").find()) == 5
 
@@ -141,14 +159,14 @@ class TestSpooling:
         for i in range(10):
             store.readings("r").add(batch(i))
         primary.down = False
-        primary.fail_after = 4  # dies after storing 4 of the first page's 6
+        primary.fail_after = 1  # dies after storing the first of the first page's two polls
         report = replay(store.archive, primary, bulk_size=6)
         assert report.stopped and report.total == 0 and store.pending() == {"readings:r": 30}
         primary.down = False
         report = replay(store.archive, primary, bulk_size=6)
-        assert (report.total, report.new) == (30, 26) and not report.stopped
+        assert (report.total, report.new) == (30, 27) and not report.stopped
         stored = primary.readings("r").find()
-        assert len(stored) == 30 and len({r.id for r in stored}) == 30
+        assert len(stored) == 30 and len({(r.label, r.timestamp) for r in stored}) == 30
 
     def test_a_daq_batch_is_spooled_whole_and_replayed_once(self, setup) -> None:  # type: ignore[no-untyped-def]
         primary, store, monotonic = setup
@@ -158,8 +176,23 @@ class TestSpooling:
         assert store.pending() == {"daq:daq": 2}
         primary.down = False
         monotonic.now = 11
-        assert store.drain().total == 2
+        assert store.replay().total == 2
         assert [m["topic"] for m in primary.daq("daq").find()] == ["a", "b"]
+
+    def test_device_events_are_spooled_and_replayed_once_in_order(self, setup) -> None:  # type: ignore[no-untyped-def]
+        primary, store, monotonic = setup
+        events = [
+            DeviceEvent("CMCPA", "CMCPA@10.0.0.5", "degraded", "timeout", T0),
+            DeviceEvent("CMCPA", "CMCPA@10.0.0.5", "ok", "", T0 + timedelta(seconds=30)),
+        ]
+        primary.down = True
+        for event in events:
+            store.events("device_events").add(event)
+        assert store.pending() == {"events:device_events": 2}
+        primary.down = False
+        monotonic.now = 11
+        assert store.replay().total == 2 and store.replay().total == 0
+        assert primary.events("device_events").find() == events[::-1]
 
     def test_while_down_the_poller_stamps_with_the_local_clock_and_flags_it(self, setup) -> None:  # type: ignore[no-untyped-def]
         primary, store, _ = setup
@@ -167,8 +200,8 @@ class TestSpooling:
         class Reader:
             device_type, address = "MMR3", "m"
 
-            def read(self) -> list[Measurement]:
-                return [Measurement("v", 1.0)]
+            def read(self) -> DeviceReply:
+                return DeviceReply([Measurement("v", 1.0)])
 
             def close(self) -> None:
                 pass
@@ -176,7 +209,6 @@ class TestSpooling:
         poller = Poller(store.clock, InMemoryStore().clock)
         poller.add(Reader(), "r")
         primary.down = True
-        poller.fetch()
-        poller.upload(store)
+        store.readings("r").add(poller.fetch().all_polls())
         spooled = SqliteArchive(store.spool).page("readings", "r").items  # type: ignore[arg-type]
         assert spooled[0].clock == "local"

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.events import DeviceHealth
 from ricochetdb.domain.messages import validate_batch
-from ricochetdb.domain.readings import Measurement, stamp
+from ricochetdb.domain.polls import DeviceReply, FieldError, Poll, stamp_reply
+from ricochetdb.domain.readings import Measurement
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -55,30 +56,32 @@ class TestDaqBatch:
             pass
 
 
-class TestStamp:
-    def test_good_measurements_are_kept_and_bad_ones_reported(self) -> None:
-        readings, errors = stamp(
-            "MMR3",
-            "10.0.0.31",
-            [Measurement("T_4K", 4.01, "K"), Measurement("a.b", 1.0), Measurement("$x", 1.0), Measurement("R", 1.0)],
-            T0,
-        )
-        assert [r.label for r in readings] == ["T_4K", "R"]
-        assert len(errors) == 2 and "a.b" in str(errors[0])
+def stamped(*measurements: Measurement, errors: list[FieldError] | None = None) -> Poll:
+    return stamp_reply("MMR3", "MMR3@10.0.0.31", DeviceReply(list(measurements), errors or []), T0)
 
-    def test_reserved_labels_and_duplicates_are_reported(self) -> None:
-        readings, errors = stamp("X", "d", [Measurement("timestamp", 1), Measurement("v", 1), Measurement("v", 2)], T0)
-        assert [r.value for r in readings] == [1] and len(errors) == 2
+
+class TestStampReply:
+    def test_good_measurements_are_kept_and_bad_ones_become_field_errors(self) -> None:
+        poll = stamped(
+            Measurement("T_4K", 4.01, "K"), Measurement("a.b", 1.0), Measurement("$x", 1.0), Measurement("R", 1.0)
+        )
+        assert list(poll.values) == ["T_4K", "R"] and poll.units == {"T_4K": "K", "R": ""}
+        assert [e.field for e in poll.errors] == ["a.b", "$x"]
+
+    def test_reserved_labels_and_duplicates_are_field_errors(self) -> None:
+        poll = stamped(Measurement("timestamp", 1), Measurement("v", 1), Measurement("v", 2))
+        assert dict(poll.values) == {"v": 1} and len(poll.errors) == 2
+
+    def test_the_readers_own_field_errors_travel_with_the_poll(self) -> None:
+        poll = stamped(Measurement("v", 1), errors=[FieldError("ch3_temperature", "not a number: 'x'")])
+        assert dict(poll.values) == {"v": 1} and [e.field for e in poll.errors] == ["ch3_temperature"]
 
     def test_nan_becomes_null(self) -> None:
-        readings, _ = stamp("X", "d", [Measurement("v", float("nan"))], T0)
-        assert readings[0].value is None
+        assert stamped(Measurement("v", float("nan"))).values["v"] is None
 
-    def test_reading_ids_depend_on_device_label_and_time(self) -> None:
-        (a,), _ = stamp("X", "d", [Measurement("v", 1)], T0)
-        (b,), _ = stamp("X", "d", [Measurement("v", 2)], T0)
-        (c,), _ = stamp("X", "e", [Measurement("v", 1)], T0)
-        assert a.id == b.id != c.id
+    def test_a_naive_poll_time_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="naive"):
+            stamp_reply("X", "d", DeviceReply([]), datetime(2026, 1, 1))
 
 
 class TestDeviceHealth:
@@ -89,6 +92,15 @@ class TestDeviceHealth:
         assert [e.state if e else None for e in events] == [None, "degraded", None, None, "ok", None, "degraded"]
         assert health.failures == 1 and health.last_error == "garbage"
 
+    def test_field_errors_give_one_event_per_change_of_the_failing_fields(self) -> None:
+        health = DeviceHealth("MMR3", "bridge")
+        a, b = FieldError("ch1", "not a number: 'x'"), FieldError("ch2", "not a number: 'y'")
+        reworded = FieldError("ch1", "not a number: 'zz'")
+        outcomes: list[list[FieldError]] = [[a], [reworded], [a, b], [a, b], [], []]
+        events = [health.observe(None, T0, errors) for errors in outcomes]
+        assert [e.state if e else None for e in events] == ["partial", None, "partial", None, "ok", None]
+        assert "ch2" in events[2].error  # type: ignore[union-attr]
+
 
 class TestReservedNames:
     @pytest.mark.parametrize("key", ["_id", "_seq", "_micros"])
@@ -98,5 +110,5 @@ class TestReservedNames:
 
     @pytest.mark.parametrize("label", ["_micros", "_source_times", "units", "device"])
     def test_store_fields_are_refused_as_labels(self, label: str) -> None:
-        readings, errors = stamp("X", "d", [Measurement(label, 1.0)], T0)
-        assert readings == [] and "reserved" in str(errors[0])
+        poll = stamped(Measurement(label, 1.0))
+        assert dict(poll.values) == {} and "reserved" in str(poll.errors[0])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ricochetdb.domain.errors import ValidationError
-from ricochetdb.domain.flat_readings import flat_document, readings_from_flat
+from ricochetdb.domain.flat_readings import flat_document, polls_from_flat
 from ricochetdb.domain.query import Bounds, parse_query
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -64,8 +64,12 @@ class TestRefusals:
 class TestFlatReadings:
     def test_a_flat_document_round_trips(self) -> None:
         doc = {"timestamp": T0, "device": "mmr3", "device_type": "MMR3", "clock": "server", "T": 4.0, "R": 2}
-        readings = readings_from_flat([{**doc, "units": {"T": "K"}}])
-        assert flat_document(readings) == {**doc, "units": {"T": "K", "R": ""}}
+        (poll,) = polls_from_flat([{**doc, "units": {"T": "K"}}])
+        assert flat_document(poll) == {**doc, "units": {"T": "K", "R": ""}}
+
+    def test_a_document_without_device_is_filed_under_the_default_the_caller_gives(self) -> None:
+        (poll,) = polls_from_flat([{"timestamp": T0, "T_4K": 4.01}], default_device="external")
+        assert (poll.device, poll.device_type, dict(poll.values)) == ("external", "external", {"T_4K": 4.01})
 
     @pytest.mark.parametrize(
         ("document", "field"),
@@ -83,5 +87,5 @@ class TestFlatReadings:
     ) -> None:
         good = {"timestamp": T0, "device": "d", "T": 1.0}
         with pytest.raises(ValidationError) as refused:
-            readings_from_flat([good, document])
+            polls_from_flat([good, document])
         assert refused.value.record.startswith("reading #1") and refused.value.field == field
