@@ -15,6 +15,8 @@ from ricochetdb.domain.errors import ValidationError
 
 if TYPE_CHECKING:
     from ricochetdb.entrypoints.api import Ricochet
+    from ricochetdb.entrypoints.devices_config import PollConfig
+    from ricochetdb.entrypoints.web.service import WebService
 
 DEFAULT_PORT = 8080
 FORMATS = ("png", "svg", "pdf")
@@ -31,6 +33,17 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise ValidationError("--serve", text, "the port must be within 0..65535")
     return host, number
+
+
+def start_beside_poller(api: Ricochet, config: PollConfig, listen: str) -> WebService:
+    """The web service in the poller's process (``poll --serve``, ``demo --serve``): live values from each cycle."""
+    from ricochetdb.entrypoints.web.service import start_web_service
+
+    host, port = parse_listen(listen)
+    service = start_web_service(api, host, port, config, readings_from_store=False)
+    sys.stderr.write(f"ricochetdb web service on {service.url}\n")
+    sys.stderr.flush()
+    return service
 
 
 def _serve(args: argparse.Namespace, api: Ricochet) -> Any:

@@ -28,14 +28,25 @@ class FailureLike(Protocol):
 
 
 class CycleReportLike(Protocol):
-    """What the poll loop reports after each cycle (CONTRACTS.md, ``CycleReport``)."""
+    """What the poll loop reports after each cycle (CONTRACTS.md, ``application.poll_loop.CycleReport``)."""
 
-    timestamp: datetime
-    polls: Sequence[Poll]
-    failures: Sequence[Any]
-    duration_s: float
-    stored: int
-    write_latency_s: float
+    @property
+    def timestamp(self) -> datetime: ...
+
+    @property
+    def polls(self) -> Sequence[Poll]: ...
+
+    @property
+    def failures(self) -> Sequence[Any]: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def stored(self) -> int: ...
+
+    @property
+    def write_latency_s(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -119,7 +130,8 @@ class LiveState:
         self.version = 0
 
     def on_cycle(self, report: CycleReportLike) -> None:
-        """Observer of the poll loop: take the values just read and the failures of the cycle."""
+        """Observer of the poll loop: take the values just read and the failures of the cycle (a poll's field
+        errors come among the failures too)."""
         with self._lock:
             for poll in report.polls:
                 self._take_poll(poll)
@@ -161,8 +173,6 @@ class LiveState:
                 collection, poll.device, poll.device_type, label, value, unit, poll.timestamp
             )
         self._answered(poll.device, poll.device_type, poll.timestamp, collection)
-        if poll.errors:
-            self._fail(poll.device, poll.device_type, "; ".join(map(str, poll.errors)), poll.timestamp)
 
     def _answered(self, device: str, device_type: str, when: datetime, collection: str) -> None:
         known = self._devices.get(device) or DeviceState(device, device_type, collection)

@@ -14,6 +14,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from ricochetdb.adapters.web.live import LiveState
+from ricochetdb.application.polling import device_identity
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.api import Ricochet
 from ricochetdb.entrypoints.devices_config import PollConfig
@@ -48,8 +49,7 @@ def configured_devices(config: PollConfig | None) -> tuple[dict[str, str], dict[
     """Device identity -> type and identity -> collection of the configured devices."""
     if config is None:
         return {}, {}
-    # ``DeviceConfig.identity`` (CONTRACTS.md) once the configured name lands; the address is what is stored before.
-    named = [(str(getattr(entry, "identity", entry.address)), entry) for entry in config.devices]
+    named = [(device_identity(entry.type, entry.address, entry.name), entry) for entry in config.devices]
     return {name: entry.type for name, entry in named}, {name: entry.collection for name, entry in named}
 
 

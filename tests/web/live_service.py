@@ -36,13 +36,17 @@ class LiveService:
     def db(self) -> str:
         return f"sqlite:///{self.folder / 'live.sqlite'}"
 
-    def start(self) -> LiveService:
+    def start(self, together: bool = False) -> LiveService:
+        """``poll`` and ``serve`` as two processes, or ``poll --serve`` as one (``together``)."""
         self.devices = start_cryostat()
         entries = [DeviceEntry(d.device_type, d.address, "readings", d.options) for d in self.devices]
         config = self.folder / "devices.toml"
         config.write_text(dump_config(PollConfig(self.interval, "readings", entries)), encoding="utf-8")
-        self._spawn("poll", ["poll", "--config", str(config)])
-        log = self._spawn("serve", ["serve", "--config", str(config), "--port", "0"])
+        if together:
+            log = self._spawn("poll", ["poll", "--config", str(config), "--serve", "127.0.0.1:0"])
+        else:
+            self._spawn("poll", ["poll", "--config", str(config)])
+            log = self._spawn("serve", ["serve", "--config", str(config), "--port", "0"])
         self.url = self._wait_for_url(log)
         return self
 

@@ -75,12 +75,13 @@ def test_a_cycle_updates_values_devices_and_the_cycle_figures() -> None:
     assert live.cycle.cycles == 2 and live.cycle.stored == 3
 
 
-def test_field_errors_of_a_poll_show_as_the_device_error() -> None:
+def test_a_field_error_shows_as_the_device_error_without_taking_the_device_down() -> None:
     live = LiveState(10.0)
     reply = DeviceReply([Measurement("T_MC", 0.012, "K")], [FieldError("ch3_resistance", "not a number")])
-    live.on_cycle(Report(T0, [stamp_reply("MMR3", "fridge", reply, T0)]))
+    failure = Failure("MMR3", "fridge", "ch3_resistance: not a number", T0)
+    live.on_cycle(Report(T0, [stamp_reply("MMR3", "fridge", reply, T0)], [failure]))
     (row,) = device_rows(live, T0)
-    assert "ch3_resistance: not a number" in row.last_error and row.errors == 1
+    assert "ch3_resistance: not a number" in row.last_error and row.errors == 1 and row.up
 
 
 def test_freshness_is_green_amber_red_against_the_poll_interval() -> None:
