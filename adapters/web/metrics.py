@@ -102,10 +102,13 @@ class LiveCollector(Collector):
     def _alarms(self) -> Iterator[Metric]:
         if self.alarms is None:
             return
-        firing = GaugeMetricFamily("ricochetdb_alarm_firing", "1 while the alarm fires", labels=["alarm", "state"])
+        firing = GaugeMetricFamily(
+            "ricochetdb_alarm_firing", "1 while the alarm fires", labels=["alarm", "device", "state"]
+        )
         for alarm in self.alarms.states():
             state = str(getattr(alarm, "state", ""))
-            firing.add_metric([str(alarm.name), state], 1.0 if state == "firing" else 0.0)
+            labels = [str(alarm.name), str(getattr(alarm, "device", "")), state]
+            firing.add_metric(labels, 1.0 if state == "firing" else 0.0)
         yield firing
 
 

@@ -111,7 +111,7 @@ def acknowledge(request: Request) -> JSONResponse:
     if ctx.alarms is None:
         return JSONResponse({"error": "no alarm engine runs in this service"}, 404)
     name = request.path_params["name"]
-    ctx.alarms.acknowledge(name, by=request.client.host if request.client else "web")
+    ctx.alarms.acknowledge(name, f"web@{request.client.host if request.client else 'unknown'}", token_checked=True)
     return JSONResponse({"acknowledged": name})
 
 
