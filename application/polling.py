@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -18,7 +18,8 @@ from ricochetdb.application.ports import Clock, DeviceEventLog, DeviceReader, St
 from ricochetdb.domain.devices import LabelMapping, check_category, in_category, rename
 from ricochetdb.domain.errors import DeviceError, RicochetError, StoreUnavailable
 from ricochetdb.domain.events import DeviceHealth
-from ricochetdb.domain.readings import Measurement, Reading, stamp
+from ricochetdb.domain.polls import DeviceReply, stamp_reply
+from ricochetdb.domain.readings import Reading
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class Poller:
         return result
 
     def _collect(
-        self, source: Source, outcome: list[Measurement] | DeviceError, result: FetchResult, from_server: bool
+        self, source: Source, outcome: DeviceReply | DeviceError, result: FetchResult, from_server: bool
     ) -> None:
         reader = source.reader
         error = str(outcome) if isinstance(outcome, DeviceError) else None
@@ -124,12 +125,12 @@ class Poller:
         if isinstance(outcome, DeviceError):
             result.failures.append(Failure(reader.device_type, reader.address, str(outcome), result.timestamp))
             return
-        measurements = rename(reader.device_type, outcome, self.mapping)
-        readings, rejected = stamp(
-            reader.device_type, reader.address, measurements, result.timestamp, "server" if from_server else "local"
+        reply = replace(outcome, measurements=rename(reader.device_type, outcome.measurements, self.mapping))
+        poll = stamp_reply(
+            reader.device_type, reader.address, reply, result.timestamp, "server" if from_server else "local"
         )
-        result.readings.setdefault(source.collection, []).extend(readings)
-        for problem in rejected:
+        result.readings.setdefault(source.collection, []).extend(poll.readings())
+        for problem in poll.errors:
             result.failures.append(Failure(reader.device_type, reader.address, str(problem), result.timestamp))
 
     def _observe(self, source: Source, error: str | None, when: datetime) -> None:
@@ -169,7 +170,7 @@ class Poller:
             source.reader.close()
 
 
-def _read(reader: DeviceReader) -> list[Measurement] | DeviceError:
+def _read(reader: DeviceReader) -> DeviceReply | DeviceError:
     """One device read; a DeviceError is returned as data, anything else is a bug made visible."""
     try:
         return reader.read()

@@ -16,9 +16,10 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import DeviceReply
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.query import Query
-from ricochetdb.domain.readings import ClockSource, Measurement, Reading
+from ricochetdb.domain.readings import ClockSource, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 
 R = TypeVar("R", bound=Detector | Run | Stream)
@@ -226,11 +227,14 @@ class Store(abc.ABC):
 
 @runtime_checkable
 class DeviceReader(Protocol):
-    """One device: ``read`` returns its measurements or raises a DeviceError, nothing else."""
+    """One device: ``read`` returns its reply (measurements, field errors, device time) or raises a DeviceError.
+
+    ``address`` is the address exactly as configured; the stored identity is the poller's business.
+    """
 
     device_type: str
     address: str
 
-    def read(self) -> list[Measurement]: ...
+    def read(self) -> DeviceReply: ...
 
     def close(self) -> None: ...

@@ -18,12 +18,11 @@ RESERVED_LABELS = frozenset({"_id", "timestamp", "device", "device_type", "clock
 
 @dataclass(frozen=True)
 class Measurement:
-    """What a device adapter returns: a label, a value, its unit, maybe the device's own time."""
+    """One value a device adapter read: a label, the value, its unit (the device's time is in its DeviceReply)."""
 
     label: str
     value: Value
     unit: str = ""
-    source_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,9 @@ def stamp(
             if label in seen:
                 raise ValidationError(record, label, "appears twice in one reply")
             value = check_value(measurement.value, record)
-            source = None if measurement.source_time is None else as_utc(measurement.source_time, record, "source_time")
         except ValidationError as error:
             errors.append(error)
             continue
         seen.add(label)
-        readings.append(Reading(device_type, device, label, value, measurement.unit, when, source, clock))
+        readings.append(Reading(device_type, device, label, value, measurement.unit, when, None, clock))
     return readings, errors

@@ -3,7 +3,8 @@
 A subclass supplies only its protocol: ``respond(request) -> reply`` (TCP, UDP) or
 ``page(path) -> (content type, body)`` (HTTP). The fault mode can be switched while
 the emulator runs: ``none``, ``silent`` (never answers), ``slow`` (answers after
-``slow_delay`` seconds), ``garbage`` (random bytes), ``truncated`` (half a reply).
+``slow_delay`` seconds), ``garbage`` (random bytes), ``truncated`` (half a reply on TCP and
+HTTP; on UDP, where a datagram arrives whole or not at all, no reply).
 """
 
 from __future__ import annotations
@@ -170,10 +171,21 @@ class TcpEmulator(Emulator):
 
 
 class UdpEmulator(Emulator):
-    """A UDP server; ``reply_to`` chooses where the answer goes (default: back to the sender)."""
+    """A UDP server; ``reply_to`` chooses where the answer goes (default: back to the sender).
+
+    ``truncated`` is what UDP can really do to a reply: a datagram arrives whole or not at all
+    (a damaged one fails its checksum and is dropped), so a cut reply is a lost reply.
+    """
 
     @abc.abstractmethod
     def respond(self, request: bytes) -> bytes | None: ...
+
+    def faulty(self, reply: bytes) -> bytes | None:
+        """As for every emulator, except that a truncated datagram never arrives."""
+        if self.fault == "truncated":
+            self.requests += 1
+            return None
+        return super().faulty(reply)
 
     def reply_to(self, sender: tuple[str, int]) -> tuple[str, int]:
         return sender

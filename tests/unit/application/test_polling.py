@@ -11,6 +11,7 @@ import pytest
 from ricochetdb.adapters.memory import InMemoryStore
 from ricochetdb.application.polling import Poller
 from ricochetdb.domain.errors import DeviceError, DeviceTimeout, StoreUnavailable, ValidationError
+from ricochetdb.domain.polls import DeviceReply
 from ricochetdb.domain.readings import ClockSource, Measurement
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -32,11 +33,11 @@ class FakeReader:
         self.device_type, self.address, self.outcome, self.delay = device_type, address, outcome, delay
         self.closed = False
 
-    def read(self) -> list[Measurement]:
+    def read(self) -> DeviceReply:
         time.sleep(self.delay)
         if isinstance(self.outcome, Exception):
             raise self.outcome
-        return self.outcome
+        return DeviceReply(self.outcome)
 
     def close(self) -> None:
         self.closed = True

@@ -18,6 +18,7 @@ from ricochetdb.application.ports import DaqMessageLog, ReadingRepository
 from ricochetdb.application.spooling import SpoolingStore, replay
 from ricochetdb.domain.errors import StoreUnavailable
 from ricochetdb.domain.messages import DaqMessage
+from ricochetdb.domain.polls import DeviceReply
 from ricochetdb.domain.readings import ClockSource, Measurement, Reading
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -167,8 +168,8 @@ class TestSpooling:
         class Reader:
             device_type, address = "MMR3", "m"
 
-            def read(self) -> list[Measurement]:
-                return [Measurement("v", 1.0)]
+            def read(self) -> DeviceReply:
+                return DeviceReply([Measurement("v", 1.0)])
 
             def close(self) -> None:
                 pass
