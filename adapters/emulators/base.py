@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FAULTS = ("none", "silent", "slow", "garbage", "truncated")
 POLL_INTERVAL = 0.05
+BACKLOG = 128  # many readers may share one emulator (benches): socketserver's default of 5 drops connections
 
 
 def drift(base: float, amplitude: float, period: float, now: float, noise: float = 0.0) -> float:
@@ -164,6 +165,7 @@ class TcpEmulator(Emulator):
         server = socketserver.ThreadingTCPServer((self.host, self.port), Handler, bind_and_activate=False)
         server.daemon_threads = True
         server.allow_reuse_address = True
+        server.request_queue_size = BACKLOG
         server.server_bind()
         server.server_activate()
         self.port = server.server_address[1]
@@ -256,7 +258,14 @@ class HttpEmulator(Emulator):
             def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("%s emulator: " + format, emulator.device_type, *args)
 
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server = ThreadingHTTPServer((self.host, self.port), Handler, bind_and_activate=False)
         server.daemon_threads = True
+        server.request_queue_size = BACKLOG
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
         self.port = server.server_address[1]
         return functools.partial(server.serve_forever, poll_interval=POLL_INTERVAL), _closer(server)
