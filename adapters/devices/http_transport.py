@@ -146,7 +146,7 @@ class HttpTransport(_Guarded):
         if isinstance(error, TimeoutError):
             return DeviceTimeout(self.name, url, f"no complete reply within {self.timeout} s")
         if isinstance(error, http.client.HTTPException):
-            return DeviceProtocolError(self.name, url, f"not an HTTP reply: {type(error).__name__}: {error}"[:300])
+            return DeviceProtocolError(self.name, url, f"broken HTTP reply: {type(error).__name__}: {error}"[:300])
         if isinstance(error, OSError):
             return DeviceUnreachable(self.name, url, f"{type(error).__name__}: {error}")
         return error
