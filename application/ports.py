@@ -333,7 +333,10 @@ class Store(abc.ABC):
 
 @runtime_checkable
 class DeviceReader(Protocol):
-    """One device: ``read`` returns its reply or raises a DeviceError, nothing else."""
+    """One device: ``read`` returns its reply (measurements, field errors, device time) or raises a DeviceError.
+
+    ``address`` is the address exactly as configured; the stored identity is the poller's business.
+    """
 
     device_type: str
     address: str
