@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, literal_column, select
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_from_doc
+from ricochetdb.adapters.sqlite.alarms import alarm_entry_from_row, alarm_log
 from ricochetdb.adapters.sqlite.mappers import event_from_row, reading_from_row
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.sqlite.tables import daq_messages, device_events, processing_results, readings, records
@@ -20,6 +21,7 @@ TABLES: dict[str, Table] = {
     "daq": daq_messages,
     "events": device_events,
     "processing": processing_results,
+    "alarms": alarm_log,
 }
 DELETE_CHUNK = 500
 
@@ -75,6 +77,8 @@ class SqliteArchive(LocalArchive):
             return reading_from_row(row)
         if kind == "events":
             return event_from_row(row)
+        if kind == "alarms":
+            return alarm_entry_from_row(row)
         if kind == "daq":
             body = m["body"]
             return DaqMessage(m["id"], m["topic"], body["timestamp"], body)
@@ -82,7 +86,7 @@ class SqliteArchive(LocalArchive):
 
     def forget(self, kind: Kind, collection: str, ids: Sequence[str]) -> None:
         table = self._table(kind)
-        key = {"readings": table.c.id, "daq": table.c.id, "events": table.c.id}.get(kind)
+        key = {"readings": table.c.id, "daq": table.c.id, "events": table.c.id, "alarms": table.c.id}.get(kind)
         key = key if key is not None else (records.c.name if kind in MAPPERS else processing_results.c.stream_id)
         with self.engine.begin() as connection:
             for first in range(0, len(ids), DELETE_CHUNK):
