@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -73,7 +74,7 @@ class AlarmEngine:
         collections: Mapping[str, str] | None = None,
         delivery: Delivery | None = None,
     ) -> None:
-        self.config = config
+        self.config = replace(config, rules=tuple(_resolved(rule, interval) for rule in config.rules))
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
         self.clock = clock
         self.fallback_clock = fallback_clock
@@ -115,8 +116,9 @@ class AlarmEngine:
         self._send(outgoing)
 
     def _advance(
-        self, verdicts: list[tuple[AlarmInstance, Verdict, Any]], now: datetime, clock: ClockSource
+        self, verdicts: list[tuple[AlarmInstance, Verdict, Any]], now: datetime, clock: ClockSource, every: bool = True
     ) -> tuple[list[AlarmEvent], Outgoing]:
+        """Apply the verdicts, then collect the messages due (of every alarm, or only of those judged)."""
         events: list[AlarmEvent] = []
         changed: dict[Key, AlarmEvent] = {}
         for instance, verdict, value in verdicts:
@@ -125,9 +127,10 @@ class AlarmEngine:
                 events.append(event)
                 changed[instance.key] = event
         outgoing: Outgoing = []
-        for key, instance in self.instances.items():
+        judged = self.instances.values() if every else [instance for instance, _, _ in verdicts]
+        for instance in judged:
             kind = instance.message(
-                now, self._held(instance, now), self.config.reminder(instance.rule), changed.get(key)
+                now, self._held(instance, now), self.config.reminder(instance.rule), changed.get(instance.key)
             )
             if kind is not None:
                 outgoing.append((instance, instance.notification(kind, now)))
@@ -176,7 +179,7 @@ class AlarmEngine:
             if seen is None:
                 self.last_seen[device] = seen = now
             silent = now - seen
-            verdict = "fire" if silent > stale_after(stale, self.interval) else "clear"
+            verdict = "fire" if stale.stale_after is not None and silent > stale.stale_after else "clear"
             yield self._instance(stale, device), verdict, round(silent.total_seconds(), 1)
 
     def _stale_rule(self, device: str) -> AlarmRule | None:
@@ -222,8 +225,7 @@ class AlarmEngine:
             instance = self._instance(rules[0], notifier.name)
             value = "delivered" if error is None else f"{error} (sending {notification.alarm} {notification.state})"
             verdict: Verdict = "clear" if error is None else "fire"
-            events, outgoing = self._advance([(instance, verdict, value)], now, clock)
-            outgoing = [(i, n) for i, n in outgoing if i is instance]
+            events, outgoing = self._advance([(instance, verdict, value)], now, clock, every=False)
         self.journal.write(events)
         self._send(outgoing, skip=notifier.name)
 
@@ -309,6 +311,8 @@ class AlarmEngine:
                     instance.acknowledge(action.user, action.timestamp)
         else:
             self.held.apply(action)
+            for instance in self.instances.values():  # so that its end is noticed even between two cycles
+                instance.held = instance.held or self.held.held(_target(instance), False, action.timestamp)
 
     def restore(self) -> None:
         """Take back the alarms and actions the log holds (after a restart), so nothing is announced twice."""
@@ -353,6 +357,11 @@ def _restored(rule: AlarmRule, event: AlarmEvent, actions: Sequence[OperatorActi
         event.timestamp if firing else None,
         window=RateWindow(rule.rate_window) if rule.rate else None,
     )
+
+
+def _resolved(rule: AlarmRule, interval: float) -> AlarmRule:
+    """A stale rule with its limit worked out (max(3 intervals, 60 s) unless it gives one)."""
+    return replace(rule, stale_after=stale_after(rule, interval)) if rule.kind == "stale" else rule
 
 
 def _target(instance: AlarmInstance) -> Target:

@@ -134,10 +134,18 @@ class Notification:
 
     def describe(self) -> str:
         """The value against the threshold, in words."""
-        what = self.label or self.rule_kind
         if self.kind == "test":
             return "test message: this route works"
-        return f"{what} = {_human(self.value)} (threshold {_human(self.threshold)})"
+        plain = {
+            "stale": f"no reading for {_human(self.value)} s (limit {_human(self.threshold)} s)",
+            "device_error": f"device error: {self.value}",
+            "database": "database unreachable",
+            "spool": f"spool growing by {_human(self.value)} items per minute",
+            "notifier": f"could not deliver: {self.value}",
+        }
+        if self.rule_kind in plain:
+            return plain[self.rule_kind]
+        return f"{self.label} = {_human(self.value)} (threshold {_human(self.threshold)})"
 
     def text(self) -> str:
         """The body of a mail or a log line: the subject, the summary and the JSON payload."""

@@ -9,6 +9,7 @@ import pytest
 from alarm_harness import T0, Cycle, Harness, reading
 
 from ricochetdb.application.alarms import AlarmEngine
+from ricochetdb.domain.alarms import NotifierError
 from ricochetdb.domain.alarms_records import OperatorAction
 from ricochetdb.domain.errors import StateError, StoreUnavailable, ValidationError
 
@@ -88,6 +89,7 @@ def test_a_device_giving_nothing_goes_stale_after_sixty_seconds_as_its_own_alarm
         70.0,
         60.0,
     )
+    assert "FIRING stale on CRYO: no reading for 70 s (limit 60 s)" in stale.subject
     states = {s.name: s.state for s in run.engine.states()}
     assert states == {"mc": "firing", "stale": "firing"}  # the value alarm is not resolved by the silence
     run.cycle(80, T_MC=0.2)
@@ -238,3 +240,20 @@ def test_closing_the_engine_closes_the_notifiers() -> None:
     engine: AlarmEngine = run.engine
     engine.close()
     assert run.hook.closed
+
+
+def test_a_notifier_failure_reported_late_does_not_swallow_another_alarms_reminder() -> None:
+    """A failure reported 20 minutes late (a hanging mail server) must not use up mc's due reminder."""
+    run = Harness({**WARM, "reminder": "10m"}, routes=("hook", "slow"))
+    slow = run.notifiers["slow"]
+
+    def hang_then_fail(notification):  # type: ignore[no-untyped-def]
+        run.clock.moment = T0 + timedelta(minutes=20)
+        slow.send = slow.sent.append  # type: ignore[method-assign]
+        raise NotifierError("notifier 'slow'", "host", "timed out")
+
+    slow.send = hang_then_fail  # type: ignore[method-assign]
+    run.cycle(0, T_MC=0.2)
+    assert [(n.alarm, n.kind) for n in run.hook.sent] == [("mc", "firing"), ("notifier-failed", "firing")]
+    run.cycle(20 * 60 + 10, T_MC=0.2)
+    assert run.hook.kinds("mc") == ["firing", "reminder"]
