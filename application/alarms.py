@@ -13,48 +13,21 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from ricochetdb.application.alarms_delivery import Delivery, InlineDelivery, send
 from ricochetdb.application.alarms_journal import Journal
+from ricochetdb.application.alarms_watch import CycleLike, Judged, Key, Watch, clock_of
 from ricochetdb.application.ports import AlarmLog, Clock, Notifier
-from ricochetdb.domain.alarms import AlarmConfig, AlarmRule, stale_after
-from ricochetdb.domain.alarms_conditions import RateWindow, Verdict, as_number, judge
+from ricochetdb.domain.alarms import AlarmConfig, AlarmRule
+from ricochetdb.domain.alarms_conditions import RateWindow, Verdict
 from ricochetdb.domain.alarms_history import acknowledged_by
 from ricochetdb.domain.alarms_records import AlarmEvent, AlarmStatus, Notification, OperatorAction
 from ricochetdb.domain.alarms_routing import Suppressions, Target, check_mode
 from ricochetdb.domain.alarms_state import AlarmInstance
 from ricochetdb.domain.errors import StateError, StoreUnavailable, ValidationError
-from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.readings import ClockSource
 
 logger = logging.getLogger(__name__)
-
-Key = tuple[str, str]
-
-
-class FailureLike(Protocol):
-    """A device that gave nothing in a cycle (``polling.Failure``)."""
-
-    @property
-    def device(self) -> str: ...
-
-    @property
-    def error(self) -> str: ...
-
-
-class CycleLike(Protocol):
-    """What the engine needs of a poll cycle's report (``CycleReport``)."""
-
-    @property
-    def timestamp(self) -> datetime: ...
-
-    @property
-    def polls(self) -> Sequence[Poll]: ...
-
-    @property
-    def failures(self) -> Sequence[FailureLike]: ...
-
 
 Outgoing = list[tuple[AlarmInstance, Notification]]
 
@@ -74,49 +47,43 @@ class AlarmEngine:
         collections: Mapping[str, str] | None = None,
         delivery: Delivery | None = None,
     ) -> None:
-        self.config = replace(config, rules=tuple(_resolved(rule, interval) for rule in config.rules))
+        self.watch = Watch(config, interval, devices, collections or {})
+        self.config = replace(config, rules=self.watch.rules)
+        self.instances = self.watch.instances
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
         self.clock = clock
         self.fallback_clock = fallback_clock
-        self.interval = interval
-        self.collections = dict(collections or {})
         self.delivery = delivery or InlineDelivery()
         self.journal = Journal(log)
         self.held = Suppressions()
-        self.instances: dict[Key, AlarmInstance] = {}
-        self.last_seen: dict[str, datetime | None] = dict.fromkeys(devices)
-        self.reachable: bool | None = None
-        self.backlog: int | None = None
         self._lock = threading.RLock()
-        self._warned = False
 
     # -- the poll cycle ---------------------------------------------------------------------------
 
     def set_database(self, reachable: bool, backlog: int | None = None) -> None:
         """Tell whether the database answered in this cycle, and how many items wait in the spool."""
         with self._lock:
-            self.reachable, self.backlog = reachable, backlog
+            self.watch.reachable, self.watch.backlog = reachable, backlog
 
     def on_cycle(self, report: CycleLike) -> None:
         """Judge one poll cycle: store the transitions, send what is due."""
         now = report.timestamp
-        clock = _clock_of(report)
+        clock = clock_of(report)
         actions = self.journal.new_actions()
         with self._lock:
             for action in actions:
                 self._apply(action)
             self.held.expire(now)
             if (reachable := getattr(report, "database_reachable", None)) is not None:
-                self.reachable = bool(reachable)
+                self.watch.reachable = bool(reachable)
             if (backlog := getattr(report, "spool_backlog", None)) is not None:
-                self.backlog = int(backlog)
-            verdicts = list(self._values(report, now)) + list(self._devices(report, now)) + list(self._poller(now))
-            events, outgoing = self._advance(verdicts, now, clock)
+                self.watch.backlog = int(backlog)
+            events, outgoing = self._advance(self.watch.verdicts(report, now), now, clock)
         self.journal.write(events)
         self._send(outgoing)
 
     def _advance(
-        self, verdicts: list[tuple[AlarmInstance, Verdict, Any]], now: datetime, clock: ClockSource, every: bool = True
+        self, verdicts: list[Judged], now: datetime, clock: ClockSource, every: bool = True
     ) -> tuple[list[AlarmEvent], Outgoing]:
         """Apply the verdicts, then collect the messages due (of every alarm, or only of those judged)."""
         events: list[AlarmEvent] = []
@@ -135,68 +102,6 @@ class AlarmEngine:
             if kind is not None:
                 outgoing.append((instance, instance.notification(kind, now)))
         return events, outgoing
-
-    def _instance(self, rule: AlarmRule, device: str, label: str = "") -> AlarmInstance:
-        key = (rule.name, device)
-        if key not in self.instances:
-            window = RateWindow(rule.rate_window) if rule.rate else None
-            self.instances[key] = AlarmInstance(rule, device, label, window=window)
-        return self.instances[key]
-
-    def _values(self, report: CycleLike, now: datetime) -> Iterable[tuple[AlarmInstance, Verdict, Any]]:
-        rules = [rule for rule in self.config.rules if rule.kind in ("above", "below", "in", "flags")]
-        for poll in report.polls:
-            if poll.values:
-                self.last_seen[poll.device] = poll.timestamp
-            for rule in rules:
-                if rule.label in poll.values and rule.matches(poll.device, self.collections.get(poll.device)):
-                    instance = self._instance(rule, poll.device, rule.label)
-                    value = _rate(instance, poll.timestamp, poll.values[rule.label])
-                    verdict = judge(rule, value)
-                    if verdict is not None:
-                        yield instance, verdict, value
-        if report.polls and not self._warned:
-            self._warned = True
-            seen = {key[0] for key in self.instances}
-            for rule in rules:
-                if rule.name not in seen:
-                    logger.warning("alarm %r: no device reported label %r in the first cycle", rule.name, rule.label)
-
-    def _devices(self, report: CycleLike, now: datetime) -> Iterable[tuple[AlarmInstance, Verdict, Any]]:
-        failed = {failure.device: failure.error for failure in report.failures}
-        for device in failed:
-            self.last_seen.setdefault(device, None)
-        answered = {poll.device for poll in report.polls}
-        for rule in (r for r in self.config.rules if r.kind == "device_error"):
-            for device in sorted(answered | set(failed)):
-                if rule.matches(device, self.collections.get(device)):
-                    verdict: Verdict = "fire" if device in failed else "clear"
-                    yield self._instance(rule, device), verdict, failed.get(device, "answered")
-        for device, seen in self.last_seen.items():
-            stale = self._stale_rule(device)
-            if stale is None:
-                continue
-            if seen is None:
-                self.last_seen[device] = seen = now
-            silent = now - seen
-            verdict = "fire" if stale.stale_after is not None and silent > stale.stale_after else "clear"
-            yield self._instance(stale, device), verdict, round(silent.total_seconds(), 1)
-
-    def _stale_rule(self, device: str) -> AlarmRule | None:
-        rules = sorted((r for r in self.config.rules if r.kind == "stale"), key=lambda r: r.builtin)
-        rule = next((r for r in rules if r.matches(device, self.collections.get(device))), None)
-        return rule if rule is not None and rule.enabled else None
-
-    def _poller(self, now: datetime) -> Iterable[tuple[AlarmInstance, Verdict, Any]]:
-        for rule in self.config.rules:
-            if rule.kind == "database" and self.reachable is not None:
-                verdict: Verdict = "clear" if self.reachable else "fire"
-                yield self._instance(rule, ""), verdict, "reachable" if self.reachable else "unreachable"
-            elif rule.kind == "spool" and self.backlog is not None:
-                instance = self._instance(rule, "", "spool backlog")
-                rate = _rate(instance, now, self.backlog)
-                if (found := judge(rule, rate)) is not None:
-                    yield instance, found, rate
 
     def _held(self, instance: AlarmInstance, now: datetime) -> str:
         return self.held.held(_target(instance), instance.rule.inhibited_in(self.held.mode), now)
@@ -222,7 +127,7 @@ class AlarmEngine:
         with self._lock:
             if error is None and (rules[0].name, notifier.name) not in self.instances:
                 return
-            instance = self._instance(rules[0], notifier.name)
+            instance = self.watch.instance(rules[0], notifier.name)
             value = "delivered" if error is None else f"{error} (sending {notification.alarm} {notification.state})"
             verdict: Verdict = "clear" if error is None else "fire"
             events, outgoing = self._advance([(instance, verdict, value)], now, clock, every=False)
@@ -359,26 +264,6 @@ def _restored(rule: AlarmRule, event: AlarmEvent, actions: Sequence[OperatorActi
     )
 
 
-def _resolved(rule: AlarmRule, interval: float) -> AlarmRule:
-    """A stale rule with its limit worked out (max(3 intervals, 60 s) unless it gives one)."""
-    return replace(rule, stale_after=stale_after(rule, interval)) if rule.kind == "stale" else rule
-
-
 def _target(instance: AlarmInstance) -> Target:
     rule = instance.rule
     return Target(rule.name, instance.device, instance.label, rule.severity, rule.kind)
-
-
-def _rate(instance: AlarmInstance, moment: datetime, value: Any) -> Any:
-    """The value a rule judges: the value itself, or its change per minute for a rate rule."""
-    if instance.window is None:
-        return value
-    number = as_number(value)
-    return None if number is None else instance.window.add(moment, number)
-
-
-def _clock_of(report: CycleLike) -> ClockSource:
-    given = getattr(report, "clock", None)
-    if given in ("server", "local"):
-        return "server" if given == "server" else "local"
-    return "local" if any(poll.clock == "local" for poll in report.polls) else "server"

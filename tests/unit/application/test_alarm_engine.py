@@ -230,7 +230,7 @@ def test_test_sends_a_test_message_through_every_route() -> None:
 
 def test_rules_narrowed_to_a_device_or_collection_watch_only_it() -> None:
     run = Harness({**WARM, "device": "OTHER"}, {**WARM, "name": "mc2", "collection": "fridge"})
-    run.engine.collections["CRYO"] = "fridge"
+    run.engine.watch.collections["CRYO"] = "fridge"
     run.cycle(0, T_MC=0.5)
     assert [n.alarm for n in run.hook.sent] == ["mc2"]
 
