@@ -91,6 +91,7 @@ class Notification:
     rule_kind: str = ""
     summary: str = ""
     acknowledged: bool = False
+    rate: bool = False
 
     @property
     def state(self) -> Literal["firing", "resolved"]:
@@ -117,6 +118,7 @@ class Notification:
             "kind": self.rule_kind,
             "reminder": self.kind == "reminder",
             "test": self.kind == "test",
+            "rate": self.rate,
         }
         if self.lasted is not None:
             body["lasted_s"] = round(self.lasted.total_seconds(), 3)
@@ -145,6 +147,8 @@ class Notification:
         }
         if self.rule_kind in plain:
             return plain[self.rule_kind]
+        if self.rate:
+            return f"{self.label} changing by {_human(self.value)} per minute (threshold {_human(self.threshold)})"
         return f"{self.label} = {_human(self.value)} (threshold {_human(self.threshold)})"
 
     def text(self) -> str:

@@ -133,6 +133,7 @@ class AlarmInstance:
             self.rule.kind,
             self.rule.summary,
             bool(self.acknowledged_by),
+            self.rule.rate,
         )
 
     def status(self, snoozed_until: datetime | None, silenced_until: datetime | None, inhibited: str) -> AlarmStatus:

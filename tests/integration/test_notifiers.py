@@ -20,6 +20,7 @@ from ricochetdb.application.ports import Notifier
 from ricochetdb.domain.alarms import NotifierError, NotifierSpec
 from ricochetdb.domain.alarms_records import Notification
 from ricochetdb.domain.errors import ValidationError
+from ricochetdb.entrypoints.cli import main
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 FIRING = Notification("firing", "mixing-chamber-warm", "critical", "T_MC", "CRYO@1", 0.123, 0.1, T0, T0, "above")
@@ -153,3 +154,19 @@ def test_a_hanging_notifier_does_not_hold_back_the_others() -> None:
         assert delivery.wait(30)
     delivery.close()
     assert sorted(outcomes, key=lambda o: o[0]) == [("route", None), ("stuck", None)]
+
+
+def test_alarm_test_sends_through_every_route_and_names_the_ones_that_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with WebhookReceiver() as hook:
+        rules = tmp_path / "alarms.toml"
+        routes = f'[[notifier]]\nname = "hook"\ntype = "webhook"\nurl = "{hook.url}"\n'
+        rules.write_text(routes + '[[notifier]]\nname = "journal"\ntype = "log"\n')
+        assert main(["alarm", "test", "--alarms", str(rules)]) == 0
+        assert hook.wait_for(lambda got: len(got) == 1) and hook.received[0]["test"] is True
+        dead = f'[[notifier]]\nname = "dead"\ntype = "webhook"\nurl = "http://127.0.0.1:{free_port()}/"\n'
+        rules.write_text(routes + dead)
+        assert main(["alarm", "test", "--alarms", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert "alarm test: dead: notifier 'dead': url:" in err and len(err.strip().splitlines()) == 1

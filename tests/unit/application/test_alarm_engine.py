@@ -147,6 +147,7 @@ def test_rate_rules_fire_on_a_warming_mixing_chamber() -> None:
         run.cycle(60 * minute, T_MC=0.010 + 0.005 * (minute - 5))
     assert run.hook.kinds("rising") == ["firing"]
     assert run.hook.sent[0].value == pytest.approx(0.003)  # 0.015 K over the 5-minute window
+    assert run.hook.sent[0].payload()["rate"] and "T_MC changing by 0.003 per minute" in run.hook.sent[0].subject
 
 
 def test_database_unreachable_and_spool_growing() -> None:
