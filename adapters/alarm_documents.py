@@ -55,6 +55,7 @@ def action_doc(action: OperatorAction) -> Document:
 
 
 def event_from_doc(doc: Document) -> AlarmEvent:
+    """A stored transition back to its AlarmEvent."""
     return AlarmEvent(
         doc["name"],
         doc["device"],
@@ -73,6 +74,7 @@ def event_from_doc(doc: Document) -> AlarmEvent:
 
 
 def action_from_doc(doc: Document) -> OperatorAction:
+    """A stored operator action back to its OperatorAction."""
     matcher = tuple((str(key), str(pattern)) for key, pattern in doc.get("matcher", []))
     return OperatorAction(
         doc["action"],

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 Judged = tuple[AlarmInstance, Verdict, Any]
-VALUE_KINDS = ("above", "below", "in", "flags")
+VALUE_KINDS = ("above", "below", "in", "flags")  # the rules judged on reading values
 
 
 class FailureLike(Protocol):

@@ -20,7 +20,6 @@ RuleKind = Literal["above", "below", "in", "flags", "device_error", "stale", "da
 Severity = Literal["warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("warning", "critical")
 MODES = ("warmup", "cooldown", "cold", "maintenance")
-VALUE_KINDS: frozenset[str] = frozenset({"above", "below", "in", "flags"})
 MIN_STALE = timedelta(seconds=60)
 STALE_INTERVALS = 3
 
@@ -86,11 +85,6 @@ class AlarmRule:
     reminder: timedelta | None = None
     summary: str = ""
     builtin: bool = False
-
-    @property
-    def per_device(self) -> bool:
-        """Whether the rule has one alarm per device (else one alarm for the whole poller)."""
-        return self.kind not in ("database", "spool", "notifier")
 
     def matches(self, device: str, collection: str | None = None) -> bool:
         """Whether a device (writing to ``collection``) is watched by this rule."""

@@ -49,6 +49,7 @@ def acknowledged_by(event: AlarmEvent, actions: Sequence[OperatorAction]) -> str
 
 
 def target_of(event: AlarmEvent) -> Target:
+    """What silences match an alarm by, read from its transition."""
     return Target(event.name, event.device, event.label, event.severity, event.kind)
 
 

@@ -38,10 +38,12 @@ class AlarmInstance:
 
     @property
     def key(self) -> tuple[str, str]:
+        """(rule name, device): the alarm's identity."""
         return (self.rule.name, self.device)
 
     @property
     def firing(self) -> bool:
+        """Whether the alarm is firing now."""
         return self.state == "firing"
 
     def step(

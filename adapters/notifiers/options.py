@@ -21,6 +21,7 @@ class Options:
         return self.left.pop(key, default)
 
     def text(self, key: str, default: str | None = None) -> str:
+        """Non-empty text (mandatory when no default)."""
         value = self._take(key, default)
         if not isinstance(value, str) or not value.strip():
             reason = "mandatory field is missing" if value is None else "must be non-empty text"
@@ -35,6 +36,7 @@ class Options:
         return value
 
     def texts(self, key: str, default: list[str] | None = None) -> list[str]:
+        """A non-empty list of text (one text counts as a list of one)."""
         value = self._take(key, default)
         if isinstance(value, str):
             value = [value]
@@ -44,18 +46,14 @@ class Options:
         return value
 
     def number(self, key: str, default: float, low: float = 0.0, high: float = 3600.0) -> float:
+        """A number in (low, high]."""
         value = self._take(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
             raise ValidationError(self.where, key, f"must be a number in ({low}, {high}], got {value!r}")
         return float(value)
 
-    def flag(self, key: str, default: bool) -> bool:
-        value = self._take(key, default)
-        if not isinstance(value, bool):
-            raise ValidationError(self.where, key, f"must be true or false, got {value!r}")
-        return value
-
     def table(self, key: str) -> dict[str, str]:
+        """A table of text values (headers)."""
         value = self._take(key, {})
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ValidationError(self.where, key, "must be a table of text values")
