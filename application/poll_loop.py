@@ -38,6 +38,9 @@ class CycleReport:
     backlog: int = 0
     duration_s: float = 0.0
     write_latency_s: float = 0.0
+    database_reachable: bool = True
+    spool_backlog: int | None = None
+    unreachable: bool = False
 
     @property
     def read(self) -> int:
@@ -115,7 +118,8 @@ class PollLoop:
         result = self.poller.fetch()
         report = CycleReport(result.timestamp, result.all_polls(), result.failures)
         self._write(result, report)
-        self._replay()
+        self._replay(report)
+        report.database_reachable = self.poller.clock_ok and not report.unreachable
         report.duration_s = self.monotonic() - started
         logger.info(
             "cycle at %s: %d values read, %d stored, %d failures%s",
@@ -141,7 +145,7 @@ class PollLoop:
             try:
                 written = self.store.readings(collection).add(polls)
             except StoreUnavailable as error:
-                report.store_error = str(error)
+                report.store_error, report.unreachable = str(error), True
                 logger.warning("readings of %r kept in memory for the next cycle: %s", collection, error)
                 self.backlog[collection] = polls
                 continue
@@ -190,10 +194,11 @@ class PollLoop:
                 logger.error("memory backlog full: dropped the poll of %s at %s", dropped.device, dropped.timestamp)
         return held
 
-    def _replay(self) -> None:
+    def _replay(self, report: CycleReport) -> None:
         if self.spool is None:
             return
         try:
             self.spool.replay(max_items=self.replay_per_cycle)
+            report.spool_backlog = sum(self.spool.pending().values())
         except RicochetError as error:
             logger.warning("spool replay: %s", error)

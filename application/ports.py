@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
+from ricochetdb.domain.alarms_records import AlarmEvent, Notification, OperatorAction
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import DeviceReply, Poll
@@ -176,7 +177,7 @@ class DocumentQueries(abc.ABC):
         """The documents matching ``query`` (at most ``limit``), lazily, in the store's natural order."""
 
 
-Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing"]
+Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing", "alarms"]
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,10 @@ class Store(abc.ABC):
     def processing(self, collection: str) -> ProcessingRepository: ...
 
     @abc.abstractmethod
+    def alarms(self, collection: str) -> AlarmLog:
+        """Alarm transitions and operator actions (see ``AlarmLog``)."""
+
+    @abc.abstractmethod
     def documents(self, collection: str) -> DocumentQueries:
         """The collection as documents, for pymongo-style queries (the seed-compatible facade)."""
 
@@ -344,3 +349,43 @@ class DeviceReader(Protocol):
     def read(self) -> DeviceReply: ...
 
     def close(self) -> None: ...
+
+
+class AlarmLog(abc.ABC):
+    """One caller-named collection of alarm transitions and operator actions; both ``add``s are idempotent."""
+
+    @abc.abstractmethod
+    def add(self, event: AlarmEvent) -> None:
+        """Store one transition (already stored: nothing happens)."""
+
+    @abc.abstractmethod
+    def events(
+        self,
+        name: str | None = None,
+        device: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        """Transitions matching every given filter (``since`` inclusive), newest first."""
+
+    @abc.abstractmethod
+    def act(self, action: OperatorAction) -> None:
+        """Store one operator action (already stored: nothing happens)."""
+
+    @abc.abstractmethod
+    def actions(self, since: datetime | None = None, limit: int | None = None) -> list[OperatorAction]:
+        """Operator actions (``since`` inclusive), newest first."""
+
+
+class Notifier(abc.ABC):
+    """One route for alarm messages (mail, webhook, command, log...)."""
+
+    name: str
+
+    @abc.abstractmethod
+    def send(self, notification: Notification) -> None:
+        """Deliver one message, or raise NotifierError naming this notifier and what failed."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release what the notifier holds."""

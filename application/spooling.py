@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ricochetdb.application.ports import (
+    AlarmLog,
     Clock,
     DaqMessageLog,
     DeviceEventLog,
@@ -31,6 +32,7 @@ from ricochetdb.application.ports import (
     Store,
     WriteReport,
 )
+from ricochetdb.domain.alarms_records import AlarmEvent, OperatorAction
 from ricochetdb.domain.errors import DamagedFile, RicochetError, SpoolMismatch, StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
@@ -40,7 +42,7 @@ from ricochetdb.domain.records import Detector, Run, Stream
 
 logger = logging.getLogger(__name__)
 
-SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events")
+SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events", "alarms")
 
 
 def replay(
@@ -138,6 +140,14 @@ def deliver(target: Store, kind: Kind, collection: str, items: list[Any], bulk_s
         return report.new
     if kind == "daq":
         return target.daq(collection).add(items)
+    if kind == "alarms":
+        alarms = target.alarms(collection)
+        for item in items:
+            if isinstance(item, AlarmEvent):
+                alarms.add(item)
+            else:
+                alarms.act(item)
+        return len(items)
     log = target.events(collection)
     for event in items:
         log.add(event)
@@ -270,6 +280,41 @@ class _SpoolingEvents(_SpoolingWriter, DeviceEventLog):
         return self.primary.find(device, limit)
 
 
+class _SpoolingAlarms(_SpoolingWriter, AlarmLog):
+    """Transitions and actions spooled like readings; reads fail at once while the primary is away."""
+
+    def __init__(self, link: _Link, primary: AlarmLog, spool: AlarmLog) -> None:
+        super().__init__(link)
+        self.primary, self.spool = primary, spool
+
+    def add(self, event: AlarmEvent) -> None:
+        self._write(lambda: self.primary.add(event), lambda: self.spool.add(event))
+
+    def act(self, action: OperatorAction) -> None:
+        self._write(lambda: self.primary.act(action), lambda: self.spool.act(action))
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        if not self.link.usable():
+            raise StoreUnavailable(f"database {self.link.name}", "", "unavailable")
+        try:
+            return read()
+        except StoreUnavailable as error:
+            self.link.failed(error)
+            raise
+
+    def events(
+        self,
+        name: str | None = None,
+        device: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        return list(self._read(lambda: self.primary.events(name, device, since, limit)))
+
+    def actions(self, since: datetime | None = None, limit: int | None = None) -> list[OperatorAction]:
+        return list(self._read(lambda: self.primary.actions(since, limit)))
+
+
 class SpoolingStore(Store, Spool):
     """The primary store, with readings, DAQ messages and events spooled locally while it is away."""
 
@@ -330,6 +375,9 @@ class SpoolingStore(Store, Spool):
 
     def events(self, collection: str) -> DeviceEventLog:
         return _SpoolingEvents(self.link, self.primary.events(collection), self.spool.events(collection))
+
+    def alarms(self, collection: str) -> AlarmLog:
+        return _SpoolingAlarms(self.link, self.primary.alarms(collection), self.spool.alarms(collection))
 
     def pending(self) -> dict[str, int]:
         return pending(self.archive)

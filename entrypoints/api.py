@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 
 from ricochetdb.adapters.uris import redact
+from ricochetdb.application.alarms_desk import AlarmDesk
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
@@ -144,6 +145,13 @@ class Ricochet:
             return replay(SqliteArchive(local), self.store, bulk_size)
         finally:
             local.close()
+
+    @property
+    def alarms(self) -> AlarmDesk:
+        """Alarm states, history and operator actions (ack, snooze, silence, modes) on the stored alarm log."""
+        from ricochetdb.entrypoints.alarm_wiring import alarm_desk
+
+        return alarm_desk(self.store)
 
     @property
     def shelf(self) -> Shelf | None:

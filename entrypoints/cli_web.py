@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ricochetdb.domain.errors import ValidationError
 
 if TYPE_CHECKING:
+    from ricochetdb.application.alarms import AlarmEngine
     from ricochetdb.entrypoints.api import Ricochet
     from ricochetdb.entrypoints.devices_config import PollConfig
     from ricochetdb.entrypoints.web.service import WebService
@@ -35,12 +36,19 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, number
 
 
-def start_beside_poller(api: Ricochet, config: PollConfig, listen: str) -> WebService:
+def start_beside_poller(
+    api: Ricochet,
+    config: PollConfig,
+    listen: str,
+    alarms: AlarmEngine | None = None,
+    token_file: str | None = None,
+) -> WebService:
     """The web service in the poller's process (``poll --serve``, ``demo --serve``): live values from each cycle."""
-    from ricochetdb.entrypoints.web.service import start_web_service
+    from ricochetdb.entrypoints.web.service import read_token, start_web_service
 
     host, port = parse_listen(listen)
-    service = start_web_service(api, host, port, config, readings_from_store=False)
+    token = read_token(token_file)
+    service = start_web_service(api, host, port, config, readings_from_store=False, alarms=alarms, token=token)
     sys.stderr.write(f"ricochetdb web service on {service.url}\n")
     sys.stderr.flush()
     return service

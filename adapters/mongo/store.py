@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError, ConfigurationError, DuplicateKeyError
 from pymongo.uri_parser import parse_uri
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper
+from ricochetdb.adapters.mongo.alarms import MongoAlarmLog
 from ricochetdb.adapters.mongo.collections import (
     CODEC,
     Guard,
@@ -41,6 +42,7 @@ from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.ports import (
+    AlarmLog,
     DaqMessageLog,
     DeviceEventLog,
     DocumentQueries,
@@ -256,6 +258,9 @@ class MongoStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return MongoProcessingRepository(self._context, collection)
+
+    def alarms(self, collection: str) -> AlarmLog:
+        return MongoAlarmLog(self._context, collection)
 
     def documents(self, collection: str) -> DocumentQueries:
         return MongoDocuments(self._context, collection)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Table, delete, func, literal_column, select
 from sqlalchemy.dialects.sqlite import insert
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_from_doc
+from ricochetdb.adapters.sqlite.alarms import alarm_entry_from_row, alarm_log
 from ricochetdb.adapters.sqlite.connection import transaction
 from ricochetdb.adapters.sqlite.mappers import event_from_row, reading_from_row
 from ricochetdb.adapters.sqlite.store import SqliteStore
@@ -31,6 +32,7 @@ TABLES: dict[str, Table] = {
     "daq": daq_messages,
     "events": device_events,
     "processing": processing_results,
+    "alarms": alarm_log,
 }
 DELETE_CHUNK = 500
 
@@ -113,6 +115,8 @@ class SqliteArchive(LocalArchive):
             return MAPPERS[kind].from_doc({**m["body"], "revision": m["revision"]})
         if kind == "events":
             return event_from_row(row)
+        if kind == "alarms":
+            return alarm_entry_from_row(row)
         if kind == "daq":
             body = m["body"]
             return DaqMessage(m["id"], m["topic"], body["timestamp"], body)

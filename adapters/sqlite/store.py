@@ -13,6 +13,7 @@ from sqlalchemy.pool import StaticPool
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
+from ricochetdb.adapters.sqlite.alarms import SqliteAlarmLog
 from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row
@@ -26,6 +27,7 @@ from ricochetdb.adapters.sqlite.tables import (
     records,
 )
 from ricochetdb.application.ports import (
+    AlarmLog,
     Clock,
     DaqMessageLog,
     DeviceEventLog,
@@ -236,6 +238,9 @@ class SqliteStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return SqliteProcessingRepository(self.engine, collection)
+
+    def alarms(self, collection: str) -> AlarmLog:
+        return SqliteAlarmLog(self.engine, collection)
 
     def documents(self, collection: str) -> DocumentQueries:
         return SqliteDocuments(self.engine, collection)
