@@ -10,8 +10,10 @@ from typing import Any
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, Document, RecordMapper
+from ricochetdb.adapters.memory_alarms import InMemoryAlarmLog
 from ricochetdb.adapters.memory_documents import InMemoryDocuments
 from ricochetdb.application.ports import (
+    AlarmLog,
     Clock,
     Conflict,
     DaqMessageLog,
@@ -177,6 +179,7 @@ class InMemoryStore(Store):
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.event_rows: dict[str, list[DeviceEvent]] = {}
         self.results: dict[str, dict[str, ProcessingResult]] = {}
+        self.alarm_logs: dict[str, InMemoryAlarmLog] = {}
 
     def detectors(self, collection: str) -> RecordRepository[Detector]:
         return InMemoryRecordRepository(self.records.setdefault(collection, {}), DETECTORS)
@@ -198,6 +201,9 @@ class InMemoryStore(Store):
 
     def processing(self, collection: str) -> ProcessingRepository:
         return InMemoryProcessingRepository(self.results.setdefault(collection, {}))
+
+    def alarms(self, collection: str) -> AlarmLog:
+        return self.alarm_logs.setdefault(collection, InMemoryAlarmLog([]))
 
     def documents(self, collection: str) -> DocumentQueries:
         return InMemoryDocuments(

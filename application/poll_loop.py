@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ricochetdb.application.polling import Failure, FetchResult, Poller
-from ricochetdb.application.ports import Conflict, Spool, Store
+from ricochetdb.application.ports import Conflict, Shelf, Spool, Store, WriteReport
 from ricochetdb.domain.errors import RicochetError, StoreUnavailable
 from ricochetdb.domain.polls import Poll, count_values
 
@@ -38,6 +38,9 @@ class CycleReport:
     backlog: int = 0
     duration_s: float = 0.0
     write_latency_s: float = 0.0
+    database_reachable: bool = True
+    spool_backlog: int | None = None
+    unreachable: bool = False
 
     @property
     def read(self) -> int:
@@ -73,6 +76,7 @@ class PollLoop:
         monotonic: Callable[[], float] = time.monotonic,
         max_backlog: int = DEFAULT_MAX_BACKLOG,
         replay_per_cycle: int = DEFAULT_REPLAY_PER_CYCLE,
+        shelf: Shelf | None = None,
     ) -> None:
         self.poller = poller
         self.store = store
@@ -82,6 +86,7 @@ class PollLoop:
         self.monotonic = monotonic
         self.max_backlog = max_backlog
         self.replay_per_cycle = replay_per_cycle
+        self.shelf = shelf
         self.backlog: dict[str, list[Poll]] = {}
         self.stop = threading.Event()
 
@@ -113,7 +118,8 @@ class PollLoop:
         result = self.poller.fetch()
         report = CycleReport(result.timestamp, result.all_polls(), result.failures)
         self._write(result, report)
-        self._replay()
+        self._replay(report)
+        report.database_reachable = self.poller.clock_ok and not report.unreachable
         report.duration_s = self.monotonic() - started
         logger.info(
             "cycle at %s: %d values read, %d stored, %d failures%s",
@@ -135,24 +141,48 @@ class PollLoop:
             self.backlog.setdefault(collection, []).extend(polls)
         began = self.monotonic()
         for collection in list(self.backlog):
-            polls = self.backlog[collection]
+            polls = self.backlog.pop(collection)
             try:
                 written = self.store.readings(collection).add(polls)
             except StoreUnavailable as error:
-                report.store_error = str(error)
+                report.store_error, report.unreachable = str(error), True
                 logger.warning("readings of %r kept in memory for the next cycle: %s", collection, error)
+                self.backlog[collection] = polls
                 continue
             except RicochetError as error:
                 report.store_error = str(error)
-                logger.error("readings of %r refused by the store, not retried: %s", collection, error)
-            else:
-                report.stored += written.new
-                report.conflicts.extend(written.conflicts)
-                for conflict in written.conflicts:
-                    logger.warning("not stored, another value is there already: %s", conflict)
-            del self.backlog[collection]
+                written = self._one_by_one(collection, polls)
+            report.stored += written.new
+            report.conflicts.extend(written.conflicts)
+            for conflict in written.conflicts:
+                logger.warning("not stored, another value is there already: %s", conflict)
         report.write_latency_s = self.monotonic() - began
         report.backlog = self._bound_backlog()
+
+    def _one_by_one(self, collection: str, polls: list[Poll]) -> WriteReport:
+        """A refused batch, poll by poll: what the store still refuses goes on the shelf, never retried by itself."""
+        report = WriteReport()
+        refused: list[tuple[Poll, str]] = []
+        for poll in polls:
+            try:
+                report.merge(self.store.readings(collection).add([poll]))
+            except StoreUnavailable:
+                self.backlog.setdefault(collection, []).append(poll)
+            except RicochetError as error:
+                refused.append((poll, str(error)))
+        for poll, reason in refused:
+            if self.shelf is not None:
+                self.shelf.put("readings", collection, [poll], reason)
+            else:
+                logger.error(
+                    "not stored, refused by the store: the poll of %s at %s: %s", poll.device, poll.timestamp, reason
+                )
+        if refused:
+            where = "set aside (see 'ricochetdb spool set-aside')" if self.shelf is not None else "logged above"
+            logger.error(
+                "%d polls of %r refused by the store and %s: %s", len(refused), collection, where, refused[0][1]
+            )
+        return report
 
     def _bound_backlog(self) -> int:
         """Drop the oldest waiting polls beyond ``max_backlog`` values (said loudly): memory is finite."""
@@ -164,10 +194,11 @@ class PollLoop:
                 logger.error("memory backlog full: dropped the poll of %s at %s", dropped.device, dropped.timestamp)
         return held
 
-    def _replay(self) -> None:
+    def _replay(self, report: CycleReport) -> None:
         if self.spool is None:
             return
         try:
             self.spool.replay(max_items=self.replay_per_cycle)
+            report.spool_backlog = sum(self.spool.pending().values())
         except RicochetError as error:
             logger.warning("spool replay: %s", error)

@@ -10,11 +10,12 @@ is skipped, never duplicated.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
+from ricochetdb.domain.alarms_records import AlarmEvent, Notification, OperatorAction
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import DeviceReply, Poll
@@ -176,7 +177,7 @@ class DocumentQueries(abc.ABC):
         """The documents matching ``query`` (at most ``limit``), lazily, in the store's natural order."""
 
 
-Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing"]
+Kind = Literal["detectors", "runs", "streams", "readings", "daq", "events", "processing", "alarms"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,46 @@ class LocalArchive(abc.ABC):
     def count(self, kind: Kind, collection: str) -> int:
         """How many items of this kind the collection holds."""
 
+    @abc.abstractmethod
+    def target(self) -> str | None:
+        """The database the items are meant for (hosts and name, never a password), once one is claimed."""
+
+    @abc.abstractmethod
+    def claim(self, target: str) -> None:
+        """Record which database the items are meant for."""
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An item a database refused for a reason other than being away: kept for a person to retry or discard."""
+
+    number: int
+    kind: Kind
+    collection: str
+    reason: str
+    when: datetime
+    summary: str
+
+
+class Shelf(abc.ABC):
+    """Where refused items wait for a person; nothing on the shelf is retried by itself, nothing is lost."""
+
+    @abc.abstractmethod
+    def put(self, kind: Kind, collection: str, items: Sequence[Any], reason: str) -> None:
+        """Keep these items of one kind and collection with the reason they were refused (stamped now)."""
+
+    @abc.abstractmethod
+    def list(self) -> list[SetAside]:
+        """Everything on the shelf, oldest first."""
+
+    @abc.abstractmethod
+    def get(self, number: int) -> tuple[Kind, str, Any]:
+        """Item ``number`` as (kind, collection, item), to be retried (then discarded); RecordNotFound if absent."""
+
+    @abc.abstractmethod
+    def discard(self, number: int) -> None:
+        """Forget item ``number`` for good; RecordNotFound if absent."""
+
 
 @dataclass
 class ReplayReport:
@@ -215,6 +256,7 @@ class ReplayReport:
     delivered: dict[str, int] = field(default_factory=dict)
     new: int = 0
     stopped: str = ""
+    set_aside: int = 0
 
     @property
     def total(self) -> int:
@@ -229,8 +271,13 @@ class Spool(abc.ABC):
         """Items waiting per ``kind:collection`` (empty when nothing waits)."""
 
     @abc.abstractmethod
-    def replay(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
-        """Deliver up to ``max_items`` waiting items if the primary answers; nothing is tried while it is known away."""
+    def replay(
+        self, bulk_size: int = 1000, max_items: int | None = None, should_stop: Callable[[], bool] = lambda: False
+    ) -> ReplayReport:
+        """Deliver up to ``max_items`` waiting items if the primary answers; nothing is tried while it is known away.
+
+        ``should_stop`` is asked between pages; refused items go on the spool's shelf.
+        """
 
 
 @runtime_checkable
@@ -269,12 +316,20 @@ class Store(abc.ABC):
     def processing(self, collection: str) -> ProcessingRepository: ...
 
     @abc.abstractmethod
+    def alarms(self, collection: str) -> AlarmLog:
+        """Alarm transitions and operator actions (see ``AlarmLog``)."""
+
+    @abc.abstractmethod
     def documents(self, collection: str) -> DocumentQueries:
         """The collection as documents, for pymongo-style queries (the seed-compatible facade)."""
 
     @abc.abstractmethod
     def describe(self) -> str:
         """Where the data goes, with any password replaced by ``***``."""
+
+    def target(self) -> str:
+        """Which database this is, for the spool to know where its items belong (no user, no password)."""
+        return self.describe()
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -283,7 +338,10 @@ class Store(abc.ABC):
 
 @runtime_checkable
 class DeviceReader(Protocol):
-    """One device: ``read`` returns its reply or raises a DeviceError, nothing else."""
+    """One device: ``read`` returns its reply (measurements, field errors, device time) or raises a DeviceError.
+
+    ``address`` is the address exactly as configured; the stored identity is the poller's business.
+    """
 
     device_type: str
     address: str
@@ -291,3 +349,43 @@ class DeviceReader(Protocol):
     def read(self) -> DeviceReply: ...
 
     def close(self) -> None: ...
+
+
+class AlarmLog(abc.ABC):
+    """One caller-named collection of alarm transitions and operator actions; both ``add``s are idempotent."""
+
+    @abc.abstractmethod
+    def add(self, event: AlarmEvent) -> None:
+        """Store one transition (already stored: nothing happens)."""
+
+    @abc.abstractmethod
+    def events(
+        self,
+        name: str | None = None,
+        device: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        """Transitions matching every given filter (``since`` inclusive), newest first."""
+
+    @abc.abstractmethod
+    def act(self, action: OperatorAction) -> None:
+        """Store one operator action (already stored: nothing happens)."""
+
+    @abc.abstractmethod
+    def actions(self, since: datetime | None = None, limit: int | None = None) -> list[OperatorAction]:
+        """Operator actions (``since`` inclusive), newest first."""
+
+
+class Notifier(abc.ABC):
+    """One route for alarm messages (mail, webhook, command, log...)."""
+
+    name: str
+
+    @abc.abstractmethod
+    def send(self, notification: Notification) -> None:
+        """Deliver one message, or raise NotifierError naming this notifier and what failed."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release what the notifier holds."""

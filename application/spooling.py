@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ricochetdb.application.ports import (
+    AlarmLog,
     Clock,
     DaqMessageLog,
     DeviceEventLog,
@@ -26,11 +27,13 @@ from ricochetdb.application.ports import (
     ReadingStats,
     RecordRepository,
     ReplayReport,
+    Shelf,
     Spool,
     Store,
     WriteReport,
 )
-from ricochetdb.domain.errors import StoreUnavailable
+from ricochetdb.domain.alarms_records import AlarmEvent, OperatorAction
+from ricochetdb.domain.errors import DamagedFile, RicochetError, SpoolMismatch, StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import Poll, count_values
@@ -39,27 +42,93 @@ from ricochetdb.domain.records import Detector, Run, Stream
 
 logger = logging.getLogger(__name__)
 
-SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events")
+SPOOLED_KINDS: tuple[Kind, ...] = ("readings", "daq", "events", "alarms")
 
 
-def replay(archive: LocalArchive, target: Store, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
-    """Deliver the spool to ``target`` oldest first, forgetting each page once delivered."""
+def replay(
+    archive: LocalArchive,
+    target: Store,
+    bulk_size: int = 1000,
+    max_items: int | None = None,
+    shelf: Shelf | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> ReplayReport:
+    """Deliver the spool to ``target`` oldest first, forgetting each page once delivered.
+
+    A page the database refuses for a reason other than being away is delivered item by item and
+    each refused item goes on the ``shelf`` with its reason: one poisoned item never blocks the rest.
+    ``should_stop`` is asked between pages (a SIGTERM ends a long replay promptly).
+    """
     report = ReplayReport()
-    for kind in SPOOLED_KINDS:
-        for collection in archive.collections(kind):
-            while max_items is None or report.total < max_items:
-                page = archive.page(kind, collection, 0, bulk_size)
-                if not page.items:
-                    break
-                try:
-                    report.new += deliver(target, kind, collection, page.items, bulk_size)
-                except StoreUnavailable as error:
-                    report.stopped = str(error)
-                    return report
-                archive.forget(kind, collection, page.ids)
-                key = f"{kind}:{collection}"
-                report.delivered[key] = report.delivered.get(key, 0) + item_count(kind, page.items)
+    try:
+        for kind in SPOOLED_KINDS:
+            for collection in archive.collections(kind):
+                while (max_items is None or report.total < max_items) and not should_stop():
+                    if not _replay_page(archive, target, kind, collection, bulk_size, shelf, report):
+                        break
+    except (StoreUnavailable, DamagedFile) as error:  # the database went away, or the spool is damaged
+        report.stopped = str(error)
     return report
+
+
+def _replay_page(
+    archive: LocalArchive,
+    target: Store,
+    kind: Kind,
+    collection: str,
+    bulk_size: int,
+    shelf: Shelf | None,
+    report: ReplayReport,
+) -> bool:
+    """Deliver, then forget, the oldest page of one collection; False once it is empty."""
+    page = archive.page(kind, collection, 0, bulk_size)
+    if not page.items:
+        return False
+    try:
+        report.new += deliver(target, kind, collection, page.items, bulk_size)
+    except RicochetError as error:
+        if shelf is None or isinstance(error, StoreUnavailable):
+            raise
+        report.new += _one_by_one(target, kind, collection, page.items, shelf, report)
+    archive.forget(kind, collection, page.ids)
+    key = f"{kind}:{collection}"
+    report.delivered[key] = report.delivered.get(key, 0) + item_count(kind, page.items)
+    return True
+
+
+def retry_set_aside(shelf: Shelf, target: Store, number: int) -> int:
+    """Deliver item ``number`` of the shelf again; it leaves the shelf only once the store took it."""
+    kind, collection, item = shelf.get(number)
+    new = deliver(target, kind, collection, [item], 1)
+    shelf.discard(number)
+    return new
+
+
+def _one_by_one(
+    target: Store, kind: Kind, collection: str, items: list[Any], shelf: Shelf, report: ReplayReport
+) -> int:
+    """Deliver a refused page item by item; what the database still refuses goes on the shelf (logged once)."""
+    new = 0
+    refused: list[tuple[Any, str]] = []
+    for item in items:
+        try:
+            new += deliver(target, kind, collection, [item], 1000)
+        except StoreUnavailable:
+            raise
+        except RicochetError as error:
+            refused.append((item, str(error)))
+    for item, reason in refused:
+        shelf.put(kind, collection, [item], reason)
+    if refused:
+        report.set_aside += len(refused)
+        logger.error(
+            "%d %s of %r refused by the database and set aside (see 'ricochetdb spool set-aside'): %s",
+            len(refused),
+            kind,
+            collection,
+            refused[0][1],
+        )
+    return new
 
 
 def deliver(target: Store, kind: Kind, collection: str, items: list[Any], bulk_size: int) -> int:
@@ -71,6 +140,14 @@ def deliver(target: Store, kind: Kind, collection: str, items: list[Any], bulk_s
         return report.new
     if kind == "daq":
         return target.daq(collection).add(items)
+    if kind == "alarms":
+        alarms = target.alarms(collection)
+        for item in items:
+            if isinstance(item, AlarmEvent):
+                alarms.add(item)
+            else:
+                alarms.act(item)
+        return len(items)
     log = target.events(collection)
     for event in items:
         log.add(event)
@@ -203,6 +280,41 @@ class _SpoolingEvents(_SpoolingWriter, DeviceEventLog):
         return self.primary.find(device, limit)
 
 
+class _SpoolingAlarms(_SpoolingWriter, AlarmLog):
+    """Transitions and actions spooled like readings; reads fail at once while the primary is away."""
+
+    def __init__(self, link: _Link, primary: AlarmLog, spool: AlarmLog) -> None:
+        super().__init__(link)
+        self.primary, self.spool = primary, spool
+
+    def add(self, event: AlarmEvent) -> None:
+        self._write(lambda: self.primary.add(event), lambda: self.spool.add(event))
+
+    def act(self, action: OperatorAction) -> None:
+        self._write(lambda: self.primary.act(action), lambda: self.spool.act(action))
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        if not self.link.usable():
+            raise StoreUnavailable(f"database {self.link.name}", "", "unavailable")
+        try:
+            return read()
+        except StoreUnavailable as error:
+            self.link.failed(error)
+            raise
+
+    def events(
+        self,
+        name: str | None = None,
+        device: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AlarmEvent]:
+        return list(self._read(lambda: self.primary.events(name, device, since, limit)))
+
+    def actions(self, since: datetime | None = None, limit: int | None = None) -> list[OperatorAction]:
+        return list(self._read(lambda: self.primary.actions(since, limit)))
+
+
 class SpoolingStore(Store, Spool):
     """The primary store, with readings, DAQ messages and events spooled locally while it is away."""
 
@@ -213,12 +325,28 @@ class SpoolingStore(Store, Spool):
         archive: LocalArchive,
         retry_after: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
+        shelf: Shelf | None = None,
     ) -> None:
         self.primary = primary
         self.spool = spool
         self.archive = archive
+        self.shelf = shelf
         self.link = _Link(primary.describe(), retry_after, monotonic)
         self.clock = _SpoolingClock(primary.clock, self.link)
+        self._claim()
+
+    def _claim(self) -> None:
+        """The spool belongs to one database: items waiting for another one are never delivered here."""
+        target, held = self.primary.target(), self.archive.target()
+        if held is not None and held != target and pending(self.archive):
+            raise SpoolMismatch(
+                f"spool {self.spool.describe()}",
+                "target",
+                f"holds items for {held}, not for {target}: replay it against that database "
+                "(or use another --spool for this one); nothing was delivered",
+            )
+        if held != target:
+            self.archive.claim(target)
 
     @property
     def offline(self) -> bool:
@@ -248,14 +376,19 @@ class SpoolingStore(Store, Spool):
     def events(self, collection: str) -> DeviceEventLog:
         return _SpoolingEvents(self.link, self.primary.events(collection), self.spool.events(collection))
 
+    def alarms(self, collection: str) -> AlarmLog:
+        return _SpoolingAlarms(self.link, self.primary.alarms(collection), self.spool.alarms(collection))
+
     def pending(self) -> dict[str, int]:
         return pending(self.archive)
 
-    def replay(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+    def replay(
+        self, bulk_size: int = 1000, max_items: int | None = None, should_stop: Callable[[], bool] = lambda: False
+    ) -> ReplayReport:
         """Replay the spool into the primary if it answers (nothing is tried while it is known away)."""
         if not self.link.usable() or not self.pending():
             return ReplayReport()
-        report = replay(self.archive, self.primary, bulk_size, max_items)
+        report = replay(self.archive, self.primary, bulk_size, max_items, self.shelf, should_stop)
         if report.stopped:
             self.link.failed(StoreUnavailable(self.link.name, "", report.stopped))
         elif report.total:

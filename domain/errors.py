@@ -56,3 +56,11 @@ class DeviceUnreachable(DeviceError):
 
 class DeviceProtocolError(DeviceError):
     """The device answered something the protocol does not allow."""
+
+
+class DamagedFile(RicochetError):
+    """A local file (the spool, a SQLite database) is not a readable database any more."""
+
+
+class SpoolMismatch(RicochetError):
+    """The spool holds items meant for another database than the one configured now."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,8 +31,12 @@ def _timestamp(value: Any, record: str) -> float | datetime:
     return check_number(value, record, "timestamp")
 
 
-def validate_message(message: Any, position: int) -> DaqMessage:
-    """Check one message of a batch; its id hashes its content and its position."""
+def validate_message(message: Any, position: int, occurrence: int = 0) -> DaqMessage:
+    """Check one message of a batch (``position`` names it in errors).
+
+    Its id hashes its content and its ``occurrence`` among identical messages of the batch: a message
+    resent alone is skipped wherever it stood, and two identical messages of one batch are both kept.
+    """
     record = f"DAQ message #{position}"
     if not isinstance(message, Mapping):
         raise ValidationError(record, "", f"expected a dictionary, got {type(message).__name__}")
@@ -51,11 +56,20 @@ def validate_message(message: Any, position: int) -> DaqMessage:
         canonical_json(body)
     except (TypeError, ValueError) as error:
         raise ValidationError(record, "", f"holds a value that cannot be stored: {error}") from None
-    return DaqMessage(content_id("daq", body, position), topic, timestamp, body)
+    return DaqMessage(content_id("daq", body, occurrence), topic, timestamp, body)
 
 
 def validate_batch(messages: Any) -> list[DaqMessage]:
     """Validate every message before any is written: one bad message refuses the batch."""
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
         raise ValidationError("DAQ batch", "", "expected a list of message dictionaries")
-    return [validate_message(message, position) for position, message in enumerate(messages)]
+    seen: Counter[str] = Counter()
+    batch = []
+    for position, message in enumerate(messages):
+        checked = validate_message(message, position)
+        content = canonical_json(checked.body)
+        if seen[content]:
+            checked = replace(checked, id=content_id("daq", checked.body, seen[content]))
+        seen[content] += 1
+        batch.append(checked)
+    return batch

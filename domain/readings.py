@@ -17,12 +17,11 @@ RESERVED_LABELS = frozenset({"_id", "timestamp", "device", "device_type", "clock
 
 @dataclass(frozen=True)
 class Measurement:
-    """What a device adapter returns: a label, a value, its unit, maybe the device's own time."""
+    """One value a device adapter read: a label, the value, its unit (the device's time is in its DeviceReply)."""
 
     label: str
     value: Value
     unit: str = ""
-    source_time: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 
 from ricochetdb.adapters.uris import redact
+from ricochetdb.application.alarms_desk import AlarmDesk
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.poll_loop import Observer, PollLoop
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import ReplayReport, Spool, Store
+from ricochetdb.application.ports import ReplayReport, SetAside, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
+from ricochetdb.application.spooling import replay, retry_set_aside
+from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.container import Container, build_container
 from ricochetdb.entrypoints.devices_config import PollConfig
 
@@ -115,6 +119,50 @@ class Ricochet:
         """Deliver what the spool holds if the database answers (the poll loop does a little after each cycle)."""
         spool = self.spool
         return ReplayReport() if spool is None else spool.replay(bulk_size, max_items)
+
+    def set_aside(self) -> list[SetAside]:
+        """Items the database refused for a reason other than being away, waiting for a person."""
+        shelf = self.shelf
+        return [] if shelf is None else shelf.list()
+
+    def retry_set_aside(self, number: int) -> int:
+        """Store item ``number`` of the shelf again (it leaves the shelf once stored); how many values were new."""
+        return retry_set_aside(self._shelf_or_refuse(), self.store, number)
+
+    def discard_set_aside(self, number: int) -> None:
+        """Forget item ``number`` of the shelf for good."""
+        self._shelf_or_refuse().discard(number)
+
+    def replay_file(self, path: str, bulk_size: int = 1000) -> ReplayReport:
+        """Deliver, exactly once, what can still be read from a spool file (one moved aside as damaged, say)."""
+        from ricochetdb.adapters.sqlite.archive import SqliteArchive
+        from ricochetdb.adapters.sqlite.store import SqliteStore
+
+        if not os.path.exists(path):
+            raise ValidationError(f"spool file {path}", "", "does not exist")
+        local = SqliteStore(path, prepare=False)
+        try:
+            return replay(SqliteArchive(local), self.store, bulk_size)
+        finally:
+            local.close()
+
+    @property
+    def alarms(self) -> AlarmDesk:
+        """Alarm states, history and operator actions (ack, snooze, silence, modes) on the stored alarm log."""
+        from ricochetdb.entrypoints.alarm_wiring import alarm_desk
+
+        return alarm_desk(self.store)
+
+    @property
+    def shelf(self) -> Shelf | None:
+        shelf: Shelf | None = self.container.shelf()
+        return shelf
+
+    def _shelf_or_refuse(self) -> Shelf:
+        shelf = self.shelf
+        if shelf is None:
+            raise ValidationError("set-aside items", "", f"{self.describe()} keeps none (no spool, no SQLite file)")
+        return shelf
 
     def now(self) -> datetime:
         """The database server's time (the local UTC clock for SQLite)."""

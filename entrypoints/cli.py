@@ -19,7 +19,7 @@ from ricochetdb.adapters.uris import redact
 from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
-from ricochetdb.entrypoints import cli_devices, cli_ops
+from ricochetdb.entrypoints import cli_alarms, cli_devices, cli_ops, cli_web
 from ricochetdb.entrypoints.api import Ricochet, connect
 from ricochetdb.entrypoints.container import DEFAULT_COLLECTIONS
 from ricochetdb.entrypoints.edge import parse_datetime, parse_since, read_json, read_uri_file, with_dates
@@ -213,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ingest(sub)
     cli_devices.add_commands(sub)
     cli_ops.add_commands(sub)
+    cli_web.add_commands(sub)
+    cli_alarms.add_commands(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -14,7 +15,11 @@ from typing import Any
 
 from ricochetdb.adapters.emulators.base import FAULTS
 from ricochetdb.adapters.emulators.cryostat import EMULATORS, EmulatedDevice, start_cryostat, start_emulator, stop_all
+from ricochetdb.application.poll_loop import Observer
+from ricochetdb.domain.alarms import AlarmConfig
 from ricochetdb.domain.errors import RicochetError, ValidationError
+from ricochetdb.entrypoints import cli_web
+from ricochetdb.entrypoints.alarm_wiring import load_rules, observe_cycle, start_alarms
 from ricochetdb.entrypoints.api import Ricochet
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config, load_config
 
@@ -49,11 +54,24 @@ def _poll(args: argparse.Namespace, api: Ricochet) -> Any:
         if args.interval <= 0:
             raise ValidationError("poll", "--interval", "must be positive")
         config = PollConfig(args.interval, config.collection, config.devices, config.mapping)
-    return _run(api, config, args.cycles)
+    rules = load_rules(args.alarms, args.config)
+    return _run(api, config, args.cycles, args.serve, rules, args.token_file)
 
 
-def _run(api: Ricochet, config: PollConfig, cycles: int | None) -> dict[str, Any]:
-    loop = api.poll_loop(config)
+def _run(
+    api: Ricochet,
+    config: PollConfig,
+    cycles: int | None,
+    serve: str | None = None,
+    rules: AlarmConfig | None = None,
+    token_file: str | None = None,
+) -> dict[str, Any]:
+    engine = start_alarms(api.store, rules, config) if rules is not None else None
+    web = cli_web.start_beside_poller(api, config, serve, engine, token_file) if serve else None
+    observers: list[Observer] = [] if web is None else [web.live.on_cycle]
+    if engine is not None:
+        observers.append(functools.partial(observe_cycle, engine))
+    loop = api.poll_loop(config, observers=observers)
     try:
         for record in api.left_open():
             logger.warning("%s: stop it once it is over ('ricochetdb run stop' / 'stream stop')", record)
@@ -64,6 +82,10 @@ def _run(api: Ricochet, config: PollConfig, cycles: int | None) -> dict[str, Any
             stats = loop.run(cycles)
     finally:
         loop.poller.close()
+        if web:
+            web.stop()
+        if engine is not None:
+            engine.close()
     return {"cycles": stats.cycles, "stored": stats.stored, "failures": stats.failures, "late": stats.late_cycles}
 
 
@@ -92,7 +114,8 @@ def _emulate(args: argparse.Namespace, _api: Ricochet | None) -> Any:
 def _demo(args: argparse.Namespace, api: Ricochet) -> Any:
     devices = start_cryostat()
     try:
-        summary = _run(api, _config_of(devices, args.interval, api.collections["readings"]), args.cycles)
+        cycles = args.cycles if args.cycles is not None else (None if args.serve else 3)
+        summary = _run(api, _config_of(devices, args.interval, api.collections["readings"]), cycles, args.serve)
     finally:
         stop_all(devices)
     sys.stderr.write(
@@ -109,6 +132,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     poll.add_argument("--config", required=True, help="device configuration file (TOML, see README)")
     poll.add_argument("--interval", type=float, help="seconds between cycles (overrides the file)")
     poll.add_argument("--cycles", type=int, help="stop after N cycles (default: until Ctrl-C)")
+    poll.add_argument("--serve", metavar="[HOST:]PORT", help="also serve the web pages, API and /metrics (live)")
+    poll.add_argument("--alarms", help="alarm rules file (TOML, see docs/alarms.md); else the [[alarm]] sections")
+    poll.add_argument("--token-file", help="with --serve: file holding the token that actions (acknowledge) need")
     poll.set_defaults(handler=_poll)
 
     emulate = sub.add_parser("emulate", help="run device emulators on 127.0.0.x until Ctrl-C")
@@ -123,6 +149,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     emulate.set_defaults(handler=_emulate, needs_db=False)
 
     demo = sub.add_parser("demo", help="the main job on emulated devices: poll a whole cryostat, show the latest")
-    demo.add_argument("--cycles", type=int, default=3)
+    demo.add_argument("--cycles", type=int, help="stop after N cycles (default 3; with --serve: until Ctrl-C)")
+    demo.add_argument("--serve", metavar="[HOST:]PORT", help="also serve the web pages; prints the URL to open")
     demo.add_argument("--interval", type=float, default=1.0)
     demo.set_defaults(handler=_demo)

@@ -18,7 +18,7 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.poll_loop import Observer, PollLoop
 from ricochetdb.application.polling import Poller
-from ricochetdb.application.ports import Clock, DeviceEventLog, Spool, Store
+from ricochetdb.application.ports import Clock, DeviceEventLog, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.devices import LabelMapping
 from ricochetdb.entrypoints.devices_config import PollConfig
@@ -59,12 +59,31 @@ def _memory() -> Iterator[Store]:
 def _spooling(primary: Store, path: str, retry_after: float) -> Iterator[Store]:
     """The primary behind a local SQLite spool: readings, DAQ messages and events wait there while it is away."""
     from ricochetdb.adapters.sqlite.archive import SqliteArchive
+    from ricochetdb.adapters.sqlite.shelf import SqliteShelf
+    from ricochetdb.adapters.sqlite.spool_file import open_spool
     from ricochetdb.application.spooling import SpoolingStore
 
-    local = SqliteStore(path)
-    store = SpoolingStore(primary, local, SqliteArchive(local), retry_after)
+    local = open_spool(path)
+    try:
+        shelf = SqliteShelf(local.engine, f"spool {path}")
+        store = SpoolingStore(primary, local, SqliteArchive(local), retry_after, shelf=shelf)
+    except BaseException:
+        local.close()
+        raise
     yield store
     local.close()
+
+
+def _spool_shelf(spooling: Any) -> Shelf | None:
+    shelf: Shelf | None = spooling.shelf
+    return shelf
+
+
+def _sqlite_shelf(sqlite: Any) -> Shelf:
+    """A SQLite database keeps what it refused in its own file."""
+    from ricochetdb.adapters.sqlite.shelf import SqliteShelf
+
+    return SqliteShelf(sqlite.engine, f"sqlite database {sqlite.path}")
 
 
 def build_poller(
@@ -88,10 +107,15 @@ def _config_poller(store: Store, config: PollConfig, events_collection: str) -> 
 
 
 def _poll_loop(
-    store: Store, spool: Spool | None, config: PollConfig, events_collection: str, observers: Sequence[Observer] = ()
+    store: Store,
+    spool: Spool | None,
+    shelf: Shelf | None,
+    config: PollConfig,
+    events_collection: str,
+    observers: Sequence[Observer] = (),
 ) -> PollLoop:
     poller = _config_poller(store, config, events_collection)
-    return PollLoop(poller, store, config.interval, spool, observers)
+    return PollLoop(poller, store, config.interval, spool, observers, shelf=shelf)
 
 
 def _processing(store: Store, collection: str) -> ProcessingLoader:
@@ -120,6 +144,12 @@ class Container(containers.DeclarativeContainer):
     )
     store = providers.Selector(config.store.spooled, yes=spooling, no=primary)
     spool = providers.Selector(config.store.spooled, yes=spooling, no=providers.Object(None))
+    shelf = providers.Selector(
+        config.store.shelf,
+        spool=providers.Singleton(_spool_shelf, spooling),
+        sqlite=providers.Singleton(_sqlite_shelf, primary),
+        none=providers.Object(None),
+    )
 
     detectors = providers.Factory(DetectorBook, store=store, collection=config.collections.detectors)
     runs = providers.Factory(
@@ -130,7 +160,9 @@ class Container(containers.DeclarativeContainer):
     readings = providers.Factory(ReadingBook, store=store, collection=config.collections.readings)
     processing = providers.Factory(_processing, store=store, collection=config.collections.processing)
     poller = providers.Factory(_config_poller, store=store, events_collection=config.collections.events)
-    poll_loop = providers.Factory(_poll_loop, store=store, spool=spool, events_collection=config.collections.events)
+    poll_loop = providers.Factory(
+        _poll_loop, store=store, spool=spool, shelf=shelf, events_collection=config.collections.events
+    )
 
 
 class FacadeContainer(containers.DeclarativeContainer):
@@ -160,6 +192,7 @@ def build_container(
     chosen = uri or container.config.store.uri()
     spool_path = container.config.store.spool() if spool is None else spool
     parsed = parse_store_uri(chosen)
+    spooled = parsed.kind == "mongo" and bool(spool_path)
     settings: dict[str, Any] = {
         "store": {
             "uri": chosen,
@@ -169,7 +202,8 @@ def build_container(
             "timeout_ms": timeout_ms,
             "timeseries": timeseries,
             "spool": spool_path,
-            "spooled": "yes" if parsed.kind == "mongo" and spool_path else "no",
+            "spooled": "yes" if spooled else "no",
+            "shelf": "spool" if spooled else "sqlite" if parsed.kind == "sqlite" else "none",
             "retry_after": retry_after,
         },
         "collections": {**DEFAULT_COLLECTIONS, **(collections or {})},

@@ -60,7 +60,7 @@ def _unknown(table: dict[str, Any], known: set[str], where: str) -> None:
 
 def parse_config(data: dict[str, Any], origin: str) -> PollConfig:
     """Validate a parsed configuration; errors name the file, the device and the field."""
-    _unknown(data, {"poll", "devices"}, origin)
+    _unknown(data, {"poll", "devices", "alarm", "notifier", "alarms"}, origin)  # alarm sections: alarm_rules_file
     poll = data.get("poll", {})
     if not isinstance(poll, dict):
         raise ValidationError(origin, "poll", "must be a table")

@@ -3,65 +3,53 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
 from ricochetdb.adapters.devices import cryomech_frames as frames
 from ricochetdb.adapters.devices import options as parse
+from ricochetdb.adapters.devices.reader import Reader
 from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, TcpTransport
-from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
-from ricochetdb.domain.readings import Measurement
-
-logger = logging.getLogger(__name__)
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.polls import DeviceReply
 
 DEVICE_TYPE = "CMCPA"
 DEFAULT_PORT = 502
 OPTIONS = ("port", "timeout", "unit_id", "registers")
 
 
-class CryomechReader:
-    """Reads the whole register block in one FC04 request on a persistent connection."""
+class CryomechReader(Reader[TcpTransport, tuple[int, bytes]]):
+    """Reads the whole register block in one FC04 request on a persistent connection.
+
+    A frame that does not decode closes the connection: the stream may hold the rest of it,
+    and the next poll must start clean.
+    """
+
+    close_on_bad_reply = True
 
     def __init__(
         self,
-        transport: TcpTransport,
+        device_type: str,
         address: str,
+        transport: TcpTransport,
         unit_id: int = 1,
         registers: int = frames.CPA2_COUNT,
-        device_type: str = DEVICE_TYPE,
     ) -> None:
-        self.transport = transport
-        self.address = address
-        self.device_type = device_type
+        super().__init__(device_type, address, transport)
         self.unit_id = unit_id
         self.registers = registers
         self._tids = itertools.cycle(range(1, 0x10000))
 
-    def read(self) -> list[Measurement]:
-        """One poll: a new transaction id, the block, its Measurements; only DeviceError subclasses escape."""
+    def ask(self) -> tuple[int, bytes]:
+        """(transaction id, reply frame) of one FC04 request with a new transaction id."""
         tid = next(self._tids)
         request = frames.read_request(tid, self.unit_id, frames.FIRST_ADDRESS, self.registers)
-        frame = self.transport.exchange(request, frames.reply_complete)
-        try:
-            measurements: list[Measurement] = codec.measurements(
-                codec.decode_reply(frame, tid, self.registers, self.transport.name)
-            )
-            return measurements
-        except DeviceProtocolError:
-            self.transport.close()  # the stream may hold the rest of a bad frame: start the next poll clean
-            raise
-        except Exception as error:
-            self.transport.close()
-            logger.debug("%s: unexpected decoding failure", self.transport.name, exc_info=True)
-            raise DeviceProtocolError(
-                self.transport.name, "", f"{type(error).__name__}: {error}; frame {frames.hex_excerpt(frame)}"
-            ) from error
+        return tid, self.transport.exchange(request, frames.reply_complete)
 
-    def close(self) -> None:
-        """Close the connection; the next read reconnects."""
-        self.transport.close()
+    def decode(self, raw: tuple[int, bytes]) -> DeviceReply:
+        tid, frame = raw
+        return codec.reply(codec.decode_reply(frame, tid, self.registers, self.name))
 
 
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> CryomechReader:
@@ -80,5 +68,5 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> Cryomec
     registers = options.get("registers", frames.CPA2_COUNT)
     if registers not in (frames.CPA2_COUNT, codec.CPA3_COUNT):
         raise ValidationError(record, "registers", f"must be 53 or 55, not {registers!r}")
-    transport = TcpTransport(f"{device_type} {host}:{port}", host=host, port=port, timeout=timeout)
-    return CryomechReader(transport, address, unit_id, registers, device_type)
+    transport = TcpTransport(record, host=host, port=port, timeout=timeout)
+    return CryomechReader(device_type, address, transport, unit_id, registers)

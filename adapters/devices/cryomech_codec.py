@@ -19,85 +19,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ricochetdb.adapters.devices.cryomech_frames import CPA2_COUNT, bad_frame, reply_registers
+from ricochetdb.adapters.devices.cryomech_names import (
+    PRESSURE_UNITS,
+    TEMPERATURE_UNITS,
+    flag_names,
+    model_name,
+    state_name,
+)
 from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import Measurement
 
 CPA3_COUNT = 55
+CPA3_SOFTWARE = 3  # the first software major version that serves the CPA3 integer block
 FLOAT32_MAX = 3.4028234663852886e38
 
-STATES = {
-    0: "idling",
-    2: "starting",
-    3: "running",
-    5: "stopping",
-    6: "error_lockout",
-    7: "error",
-    8: "helium_overtemp_cooldown",
-    9: "power_related_error",
-    15: "recovered_from_error",
-}
-FLAGS = (
-    "coolant_in_high",
-    "coolant_in_low",
-    "coolant_out_high",
-    "coolant_out_low",
-    "oil_high",
-    "oil_low",
-    "helium_high",
-    "helium_low",
-    "low_pressure_high",
-    "low_pressure_low",
-    "high_pressure_high",
-    "high_pressure_low",
-    "delta_pressure_high",
-    "delta_pressure_low",
-    "motor_current_low",
-    "three_phase_error",
-    "power_supply_error",
-    "static_pressure_high",
-    "static_pressure_low",
-    "cold_head_motor_stall",
-    "coolant_in_sensor",
-    "coolant_out_sensor",
-    "helium_sensor",
-    "oil_sensor",
-    "high_pressure_sensor",
-    "low_pressure_sensor",
-    "motor_current_sensor",
-    "motor_current_high",
-    "inverter_error",
-    "driver_comm_loss",
-    "inverter_comm_loss",
-)
-PRESSURE_UNITS = {0: "psi", 1: "bar", 2: "kPa"}
-TEMPERATURE_UNITS = {0: "F", 1: "C", 2: "K"}
-MODEL_MAJOR = {1: "08", 2: "09", 3: "10", 4: "11", 5: "28"}
-MODEL_MINOR = {
-    1: "A1",
-    2: "01",
-    3: "02",
-    4: "03",
-    5: "H3",
-    6: "I3",
-    7: "04",
-    8: "H4",
-    9: "05",
-    10: "H5",
-    11: "I6",
-    12: "06",
-    13: "07",
-    14: "H7",
-    15: "I7",
-    16: "08",
-    17: "09",
-    18: "9C",
-    19: "10",
-    20: "1I",
-    21: "11",
-    22: "12",
-    23: "13",
-    24: "14",
-}
 TEMPERATURES = ("coolant_in_temperature", "coolant_out_temperature", "oil_temperature", "helium_temperature")
 PRESSURES = ("low_pressure", "low_pressure_average", "high_pressure", "high_pressure_average", "delta_pressure_average")
 ANALOGUE = (*TEMPERATURES, *PRESSURES, "motor_current")  # float block order, addresses 7..26
@@ -177,38 +113,55 @@ class CompressorStatus:
         return model_name(self.model_code)
 
     @property
+    def cpa3_in_force(self) -> bool:
+        """Whether the CPA3 integer block means anything: read (55 registers) from a panel of software 3 or later.
+
+        A CPA2 panel read with 55 registers serves zeros there (as on the public real-panel capture).
+        """
+        return self.cpa3 is not None and self.software_major >= CPA3_SOFTWARE
+
+    @property
     def software_revision(self) -> str:
-        """major.minor, with .patch from a CPA3 block."""
-        patch = "" if self.cpa3 is None else f".{self.cpa3.software_patch}"
+        """major.minor, with .patch from a CPA3 block in force."""
+        patch = f".{self.cpa3.software_patch}" if self.cpa3 is not None and self.cpa3_in_force else ""
         return f"{self.software_major}.{self.software_minor}{patch}"
 
     @property
     def exact_warnings(self) -> int:
-        """The CPA3 integer sum when present (a float32 cannot hold every bit sum above 2**24)."""
-        return self.warnings if self.cpa3 is None else self.cpa3.warnings
+        """The CPA3 integer sum if in force and agreeing with the float block (exact above 2**24), else the float's."""
+        return self._ruling("warnings")
 
     @property
     def exact_alarms(self) -> int:
         """Like ``exact_warnings``."""
-        return self.alarms if self.cpa3 is None else self.cpa3.alarms
+        return self._ruling("alarms")
+
+    def _ruling(self, name: str) -> int:
+        from_float: int = getattr(self, name)
+        if self.cpa3 is None or not self.cpa3_in_force:
+            return from_float
+        from_block: int = getattr(self.cpa3, name)
+        return from_block if _as_float32(from_block) == from_float else from_float
 
 
-def state_name(code: int) -> str:
-    """The operating state's name, ``unknown_<code>`` outside the documented table."""
-    return STATES.get(code, f"unknown_{code}")
+def block_mismatches(status: CompressorStatus) -> list[FieldError]:
+    """Where the CPA3 integer block and the float block disagree on warnings or alarms (the float block rules)."""
+    if status.cpa3 is None:
+        return []
+    software = f"{status.software_major}.{status.software_minor}"
+    why = "" if status.cpa3_in_force else f" (software {software} has no CPA3 block: read 53 registers)"
+    errors = []
+    for name in ("warnings", "alarms"):
+        from_float, from_block = getattr(status, name), getattr(status.cpa3, name)
+        if _as_float32(from_block) != from_float:
+            reason = f"CPA3 integer block says {from_block}, float block {from_float}: the float block is kept{why}"
+            errors.append(FieldError(name, reason))
+    return errors
 
 
-def flag_names(bits: int) -> list[str]:
-    """The names of the set warning/alarm bits, lowest first; an undocumented bit n is ``bit_<n>``."""
-    return [FLAGS[n] if n < len(FLAGS) else f"bit_{n}" for n in range(bits.bit_length()) if bits >> n & 1]
-
-
-def model_name(code: int) -> str:
-    """``CPA`` + major + minor part per the Cryomech table (0x0418 → CPA1114), ``unknown_<major>_<minor>``."""
-    major, minor = code >> 8 & 0xFF, code & 0xFF
-    if major in MODEL_MAJOR and minor in MODEL_MINOR:
-        return f"CPA{MODEL_MAJOR[major]}{MODEL_MINOR[minor]}"
-    return f"unknown_{major}_{minor}"
+def reply(status: CompressorStatus) -> DeviceReply:
+    """A decoded status as a device reply: every label, and the blocks' disagreements as field errors."""
+    return DeviceReply(measurements(status), block_mismatches(status))
 
 
 def decode_reply(frame: bytes, tid: int, count: int = CPA2_COUNT, record: str = "CMCPA") -> CompressorStatus:
@@ -257,8 +210,8 @@ def decode_registers(registers: Sequence[int], record: str = "CMCPA") -> Compres
     return CompressorStatus(
         operating_state=reg[1],
         compressor_running=reg[2] != 0,
-        warnings=_bit_sum(f32(3), "warnings", record),
-        alarms=_bit_sum(f32(5), "alarms", record),
+        warnings=_bit_sum(reg[3], reg[4], "warnings", record),
+        alarms=_bit_sum(reg[5], reg[6], "alarms", record),
         coolant_in_temperature=f32(7),
         coolant_out_temperature=f32(9),
         oil_temperature=f32(11),
@@ -352,6 +305,12 @@ def _float32(low: int, high: int) -> float:
     return value
 
 
+def _as_float32(value: int) -> float:
+    """``value`` as the float block holds it (float32 rounds bit sums above 2**24)."""
+    rounded: float = struct.unpack(">f", struct.pack(">f", float(value)))[0]
+    return rounded
+
+
 def _uint32(low: int, high: int) -> int:
     return high << 16 | low
 
@@ -360,8 +319,12 @@ def _int16(word: int) -> int:
     return word - 0x10000 if word & 0x8000 else word
 
 
-def _bit_sum(value: float, field: str, record: str) -> int:
-    """Warnings and alarms are minus the bit sum as a float; -0.0 is "none" (seen on a real panel)."""
+def _bit_sum(low: int, high: int, field: str, record: str) -> int:
+    """Warnings and alarms are minus the bit sum as a float; -0.0 is "none" (seen on a real panel).
+
+    Read from the exact float32 (not its shortest decimal, which is 1073741800 for 2**30).
+    """
+    value: float = struct.unpack(">f", struct.pack(">HH", high, low))[0]
     if not math.isfinite(value) or abs(value) >= 2**32:
         raise DeviceProtocolError(record, field, f"{value!r} is not a bit sum")
     return round(abs(value))

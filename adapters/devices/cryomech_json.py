@@ -8,21 +8,21 @@ returns a JSON object whose keys are the CMCPA labels, for example::
 
 - Values may be numbers or numeric strings (whitespace around them is ignored); code labels want integers
   (``3``, ``3.0``, ``"3"``), ``compressor_running`` true/false, 0/1, on/off or yes/no, text labels text or
-  numbers. A value of the wrong kind skips its key, and so does a missing key.
+  numbers. A value of the wrong kind is a field error of its key; a missing key or null is no value.
 - ``operating_state_name``, ``warning_flags``, ``alarm_flags`` and ``model`` are derived from their codes
   when the document has the code only; warnings and alarms may be given as the panel's negative sum.
 - Units, as on the panel: temperatures per ``temperature_scale`` and pressures per ``pressure_scale``
   (0/1/2 = F/C/K and psi/bar/kPa; "" when the document has no or an unknown scale), motor current A, hours h.
 - Any other key that is a valid label (an ASCII letter, then letters, digits or ``_``, at most 64, not a
-  reserved name) is kept as a raw reading (unit "") when its value is a number, true/false or text; nested
-  values and null are skipped.
-- ``timestamp`` (ISO 8601, or seconds since the epoch; UTC when no zone is given) becomes the source time.
+  reserved name) is kept as a raw reading (unit "") when its value is a number, true/false or text; a key
+  that is no label, or a nested value, is a field error; null is no value; reserved names are ignored.
+- ``timestamp`` (ISO 8601, or seconds since the epoch; UTC when no zone is given) becomes the device time
+  of the reply; a timestamp that is neither is a field error (the poll time applies).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -31,12 +31,14 @@ from typing import Any
 
 from ricochetdb.adapters.devices import cryomech_codec as codec
 from ricochetdb.adapters.devices import cryomech_frames as frames
+from ricochetdb.adapters.devices import cryomech_names as names
 from ricochetdb.adapters.devices import options as parse
-from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport
+from ricochetdb.adapters.devices.http_transport import HttpTransport
+from ricochetdb.adapters.devices.reader import Reader
+from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import RESERVED_LABELS, Measurement, Value
-
-logger = logging.getLogger(__name__)
 
 DEVICE_TYPE = "JSON-CMCPA"
 DEFAULT_PORT = 80
@@ -48,16 +50,16 @@ TRUE, FALSE = frozenset({"true", "on", "yes", "1"}), frozenset({"false", "off", 
 TEXTS = ("operating_state_name", "warning_flags", "alarm_flags", "model", "software_revision")
 FLOATS = (*codec.ANALOGUE, "operating_hours")
 DERIVED: dict[str, tuple[str, Callable[[int], str]]] = {
-    "operating_state_name": ("operating_state", codec.state_name),
-    "warning_flags": ("warnings", lambda bits: ",".join(codec.flag_names(bits))),
-    "alarm_flags": ("alarms", lambda bits: ",".join(codec.flag_names(bits))),
-    "model": ("model_code", codec.model_name),
+    "operating_state_name": ("operating_state", names.state_name),
+    "warning_flags": ("warnings", lambda bits: ",".join(names.flag_names(bits))),
+    "alarm_flags": ("alarms", lambda bits: ",".join(names.flag_names(bits))),
+    "model": ("model_code", names.model_name),
 }
 LABELS = tuple(m.label for m in codec.measurements(codec.decode_registers([0] * frames.CPA2_COUNT)))
 
 
-def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
-    """The Measurements of one JSON document (see the module docstring); DeviceProtocolError if it is not one."""
+def parse_document(body: bytes, record: str = DEVICE_TYPE) -> DeviceReply:
+    """The reply held by one JSON document (see the module docstring); DeviceProtocolError if it is not one."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:
@@ -65,52 +67,50 @@ def parse_document(body: bytes, record: str = DEVICE_TYPE) -> list[Measurement]:
     if not isinstance(document, dict):
         raise DeviceProtocolError(record, "", f"not a JSON object; body {frames.hex_excerpt(body)}")
     values: dict[str, Value] = {}
+    errors: list[FieldError] = []
     for label in LABELS:
-        if label in document and (value := _known(label, document[label])) is not None:
+        raw = document.get(label)
+        if raw is None:
+            continue
+        value = _known(label, raw)
+        if value is None:
+            errors.append(FieldError(label, f"{_shown(raw)} is not {_kind(label)}"))
+        else:
             values[label] = value
     for label, (code, name) in DERIVED.items():
         number = values.get(code)
         if label not in values and isinstance(number, int):
             values[label] = name(number)
     units = _units(values)
-    when = _source_time(document.get("timestamp"))
-    known = [Measurement(label, values[label], units.get(label, ""), when) for label in LABELS if label in values]
-    extra = [
-        Measurement(key, value, "", when)
-        for key, raw in document.items()
-        if key not in LABELS
-        and LABEL.fullmatch(key)
-        and key not in RESERVED_LABELS
-        and (value := _raw(raw)) is not None
-    ]
-    return known + extra
+    measurements = [Measurement(label, values[label], units.get(label, "")) for label in LABELS if label in values]
+    for key, raw in document.items():
+        if key in LABELS or key in RESERVED_LABELS or raw is None:
+            continue
+        value = _raw(raw)
+        if not LABEL.fullmatch(key):
+            errors.append(FieldError(key[:64], "is not a storable label (a letter, then letters, digits or _)"))
+        elif value is None:
+            errors.append(FieldError(key, f"{type(raw).__name__} values are not read"))
+        else:
+            measurements.append(Measurement(key, value))
+    when, problem = _source_time(document.get("timestamp"))
+    if problem:
+        errors.append(FieldError("timestamp", problem))
+    return DeviceReply(measurements, errors, when)
 
 
-class CryomechJsonReader:
-    """Polls the JSON page through the shared HTTP transport (keep-alive, timeout, back-off)."""
+class CryomechJsonReader(Reader[HttpTransport, bytes]):
+    """Polls the JSON page through the shared HTTP transport (keep-alive, deadline, body cap, back-off)."""
 
-    def __init__(self, transport: HttpTransport, address: str, path: str = "/", device_type: str = DEVICE_TYPE) -> None:
-        self.transport = transport
-        self.address = address
+    def __init__(self, device_type: str, address: str, transport: HttpTransport, path: str = "/") -> None:
+        super().__init__(device_type, address, transport)
         self.path = path
-        self.device_type = device_type
 
-    def read(self) -> list[Measurement]:
-        """One GET and its Measurements; only DeviceError subclasses escape."""
-        body = self.transport.get(self.path)
-        try:
-            return parse_document(body, self.transport.name)
-        except DeviceProtocolError:
-            raise
-        except Exception as error:
-            logger.debug("%s: unexpected parsing failure", self.transport.name, exc_info=True)
-            raise DeviceProtocolError(
-                self.transport.name, "", f"{type(error).__name__}: {error}; body {frames.hex_excerpt(body)}"
-            ) from error
+    def ask(self) -> bytes:
+        return self.transport.get(self.path)
 
-    def close(self) -> None:
-        """Release the HTTP session."""
-        self.transport.close()
+    def decode(self, raw: bytes) -> DeviceReply:
+        return parse_document(raw, self.name)
 
 
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> CryomechJsonReader:
@@ -122,8 +122,8 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> Cryomec
     path = options.get("path", "/")
     if not isinstance(path, str):
         raise ValidationError(record, "path", f"must be text, not {type(path).__name__}")
-    transport = HttpTransport(f"{device_type} {host}:{port}", base_url=f"http://{host}:{port}", timeout=timeout)
-    return CryomechJsonReader(transport, address, path, device_type)
+    transport = HttpTransport(record, base_url=parse.http_base(host, port), timeout=timeout)
+    return CryomechJsonReader(device_type, address, transport, path)
 
 
 def _known(label: str, raw: Any) -> Value:
@@ -142,8 +142,8 @@ def _known(label: str, raw: Any) -> Value:
 
 def _units(values: Mapping[str, Value]) -> dict[str, str]:
     pressure, temperature = values.get("pressure_scale"), values.get("temperature_scale")
-    pressure = codec.PRESSURE_UNITS.get(pressure, "") if isinstance(pressure, int) else ""
-    temperature = codec.TEMPERATURE_UNITS.get(temperature, "") if isinstance(temperature, int) else ""
+    pressure = names.PRESSURE_UNITS.get(pressure, "") if isinstance(pressure, int) else ""
+    temperature = names.TEMPERATURE_UNITS.get(temperature, "") if isinstance(temperature, int) else ""
     return {
         **dict.fromkeys(codec.PRESSURES, pressure),
         **dict.fromkeys(codec.TEMPERATURES, temperature),
@@ -193,13 +193,29 @@ def _raw(raw: Any) -> Value:
     return raw.strip() if isinstance(raw, str) else None
 
 
-def _source_time(raw: Any) -> datetime | None:
+def _kind(label: str) -> str:
+    if label == "compressor_running":
+        return "a flag (true/false, 0/1, on/off, yes/no)"
+    if label in TEXTS:
+        return "text or a number"
+    return "a number" if label in FLOATS else "an integer code"
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 64 else text[:64] + "..."
+
+
+def _source_time(raw: Any) -> tuple[datetime | None, str]:
+    """(the device time, "") or (None, why it is not one); no timestamp is (None, "")."""
+    if raw is None:
+        return None, ""
     try:
         if isinstance(raw, str):
             when = datetime.fromisoformat(raw.strip())
-            return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+            return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)), ""
         if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
-            return datetime.fromtimestamp(raw, UTC)
+            return datetime.fromtimestamp(raw, UTC), ""
     except (ValueError, OverflowError, OSError):
-        logger.debug("ignoring an unreadable timestamp %r", raw)
-    return None
+        pass
+    return None, f"{_shown(raw)} is not an ISO 8601 time or seconds since the epoch; the poll time is used"

@@ -1,17 +1,9 @@
-"""Label/number pairs from the tables of an HTML page, and raw names as snake_case labels (pure, stdlib only).
+"""The cell texts of every table of an HTML page, and raw names as snake_case labels (pure, stdlib only).
 
-Shared by the iMACRT web page (``/www/device.htm``) and the CryoConcept ``CRYO`` page. The
-layouts are not public, so the reader is tolerant. Rows it understands (cells ``|``)::
-
-    label | value [unit]                 ->  label = value           e.g.  still | 0,85 K
-    label | value | unit                 ->  label = value (unit)    e.g.  P1 | 1.2e-3 | mbar
-    name  | A (K) | B (Ohm)              a header row (no number) names the columns, then
-    ch1   | 4.01  | 2012                 ->  ch1 A = 4.01 K, ch1 B = 2012 Ohm
-
-Numbers: ``float()`` syntax or a decimal comma; integer literals stay ints. Units are
-normalised (``Ω`` -> Ohm, ``kΩ`` -> Ohm x 1000, ``mK`` -> K / 1000 ...). Cells without a number,
-empty cells, entity refs, scripts and styles are skipped; a page that ends inside a
-``<table>`` is flagged ``truncated``.
+Shared by the HTML and JSON text decoders (iMACRT page, CryoConcept page and document). Cell
+texts have entities decoded and whitespace collapsed; scripts and styles are skipped; a page
+that ends inside a ``<table>`` is flagged ``truncated``. What the rows mean is read in
+:mod:`html_page`.
 """
 
 from __future__ import annotations
@@ -25,39 +17,7 @@ from html.parser import HTMLParser
 from ricochetdb.domain.readings import RESERVED_LABELS
 
 MAX_LABEL = 64
-_NUMBER = re.compile(r"([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)\s*(.*)", re.DOTALL)
-_UNIT_TOKEN = re.compile(r"[A-Za-z%°Ωµμ/²³]{1,6}")
-_HEADER_UNIT = re.compile(r"(.*?)\s*[(\[]\s*([^)\]]{1,12}?)\s*[)\]]\s*")
 _SPELLED = {"Ω": "ohm", "µ": "u", "μ": "u", "°": "deg", "%": " pct ", "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o"}
-# unit as written (lower case) -> (canonical unit, factor)
-UNITS: dict[str, tuple[str, float]] = {
-    "ω": ("Ohm", 1.0),
-    "ohm": ("Ohm", 1.0),
-    "ohms": ("Ohm", 1.0),
-    "kω": ("Ohm", 1e3),
-    "kohm": ("Ohm", 1e3),
-    "kohms": ("Ohm", 1e3),
-    "mω": ("Ohm", 1e6),
-    "mohm": ("Ohm", 1e6),
-    "k": ("K", 1.0),
-    "mk": ("K", 1e-3),
-    "w": ("W", 1.0),
-    "mw": ("W", 1e-3),
-    "µw": ("W", 1e-6),
-    "μw": ("W", 1e-6),
-    "uw": ("W", 1e-6),
-    "nw": ("W", 1e-9),
-    "a": ("A", 1.0),
-    "ma": ("A", 1e-3),
-    "µa": ("A", 1e-6),
-    "μa": ("A", 1e-6),
-    "ua": ("A", 1e-6),
-    "na": ("A", 1e-9),
-    "%": ("%", 1.0),
-    "mbar": ("mbar", 1.0),
-    "bar": ("mbar", 1e3),
-    "pa": ("mbar", 1e-2),
-}
 
 
 @dataclass
@@ -66,15 +26,6 @@ class Page:
 
     tables: list[list[list[str]]] = field(default_factory=list)
     truncated: bool = False
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """One label/number pair read from a page: ``label`` already sanitised, ``unit`` canonical or ''."""
-
-    label: str
-    value: int | float
-    unit: str
 
 
 @dataclass
@@ -157,25 +108,6 @@ def parse_page(html: str) -> Page:
     return page
 
 
-def canonical_unit(unit: str) -> tuple[str, float]:
-    """``"kΩ"`` -> ``("Ohm", 1000.0)``; unknown units are kept as written with factor 1."""
-    return UNITS.get(unit.strip().lower(), (unit.strip(), 1.0))
-
-
-def parse_quantity(text: str) -> tuple[int | float, str] | None:
-    """``"0,85 K"`` -> ``(0.85, "K")``, ``"12"`` -> ``(12, "")``; None if the cell is not a number (+ unit)."""
-    match = _NUMBER.fullmatch(text.strip())
-    if match is None:
-        return None
-    number, rest = match.group(1), match.group(2).strip()
-    if rest and not _UNIT_TOKEN.fullmatch(rest):
-        return None
-    unit, factor = canonical_unit(rest)
-    if re.fullmatch(r"[+-]?\d{1,18}", number) and factor == 1.0:
-        return int(number), unit
-    return float(number.replace(",", ".")) * factor, unit
-
-
 def snake_label(raw: str) -> str:
     """A raw name as a storable label: ``"Platine 4K"`` -> ``platine_4k``, ``"R (Ω)"`` -> ``r_ohm``.
 
@@ -200,54 +132,3 @@ def unique_labels(labels: Iterable[str]) -> list[str]:
         seen.add(candidate)
         out.append(candidate)
     return out
-
-
-def _header(cells: list[str]) -> list[tuple[str, str]]:
-    columns = []
-    for cell in cells:
-        match = _HEADER_UNIT.fullmatch(cell)
-        columns.append((match.group(1), canonical_unit(match.group(2))[0]) if match else (cell, ""))
-    return columns
-
-
-def _row_pairs(cells: list[str], header: list[tuple[str, str]] | None) -> list[tuple[str, int | float, str]]:
-    parsed = [parse_quantity(cell) for cell in cells]
-    pairs: list[tuple[str, int | float, str]] = []
-    if header and len(header) == len(cells) and sum(p is not None for p in parsed[1:]) >= 2:
-        row_label = cells[0] if parsed[0] is None else f"{header[0][0]} {cells[0]}"
-        for (name, unit), quantity in zip(header[1:], parsed[1:], strict=True):
-            if quantity is not None:
-                pairs.append((f"{row_label} {name}", quantity[0], quantity[1] or unit))
-        return pairs
-    label = ""
-    skip = False
-    for i, (cell, quantity) in enumerate(zip(cells, parsed, strict=True)):
-        if skip:
-            skip = False
-        elif quantity is None:
-            label = cell or label
-        elif label:
-            unit = quantity[1]
-            following = cells[i + 1] if i + 1 < len(cells) else ""
-            if not unit and following.lower() in UNITS:
-                unit, factor = canonical_unit(following)
-                quantity = (quantity[0] * factor if factor != 1.0 else quantity[0], unit)
-                skip = True
-            pairs.append((label, quantity[0], unit))
-    return pairs
-
-
-def quantities(tables: Iterable[Sequence[Sequence[str]]]) -> list[Quantity]:
-    """Every label/number pair of the tables, labels sanitised and made unique."""
-    found: list[tuple[str, int | float, str]] = []
-    for table in tables:
-        header: list[tuple[str, str]] | None = None
-        for row in table:
-            cells = list(row)
-            if all(parse_quantity(cell) is None for cell in cells):
-                if sum(1 for cell in cells if cell) >= 2:
-                    header = _header(cells)
-                continue
-            found.extend(_row_pairs(cells, header))
-    labels = unique_labels(snake_label(label) for label, _value, _unit in found)
-    return [Quantity(label, value, unit) for label, (_raw, value, unit) in zip(labels, found, strict=True)]

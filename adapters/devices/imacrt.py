@@ -11,26 +11,32 @@ Modes (option ``mode``; ``path='udp'`` as in the original API means UDP):
 
 A UDP poll asks one parameter per round trip, sequentially (the protocol has no request id,
 so pipelining could not tell the replies apart): 15 for an MMR3, 18 for an MGC3. A timeout
-fails the whole read at once. A reply that is not a number spoils only its own field: the
-other measurements are returned, the bad ones logged and kept in ``field_errors``; if every
-field is bad the read raises DeviceProtocolError.
+fails the whole read at once. A reply that is not a number spoils only its own field: it is a
+field error of the reply, the other measurements are kept; if every field is bad the read
+raises DeviceProtocolError.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from ricochetdb.adapters.devices import html_table
 from ricochetdb.adapters.devices import options as parse
-from ricochetdb.adapters.devices.imacrt_codec import MODELS, REPLY_PORT, decode, get_command, poll_parameters, port_for
+from ricochetdb.adapters.devices.html_page import page_reply
+from ricochetdb.adapters.devices.http_transport import HttpTransport
+from ricochetdb.adapters.devices.imacrt_codec import (
+    MODELS,
+    REPLY_PORT,
+    decode_poll,
+    get_command,
+    poll_parameters,
+    port_for,
+)
 from ricochetdb.adapters.devices.imacrt_collector import CollectorTransport, ImacrtCollector, acquire, release
-from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, HttpTransport, UdpTransport
-from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
-from ricochetdb.domain.readings import Measurement
-
-logger = logging.getLogger(__name__)
+from ricochetdb.adapters.devices.reader import Reader
+from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, UdpTransport
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.polls import DeviceReply
 
 DEFAULT_PATH = "/www/device.htm"
 MODES = ("collector", "direct", "http")
@@ -40,6 +46,8 @@ OPTIONS = ("port", "timeout", "path", "reply_port", "mode")
 class DatagramTransport(Protocol):
     """What the UDP reader needs: ``UdpTransport`` or ``CollectorTransport``."""
 
+    name: str
+
     def exchange(self, request: bytes, reply: bool = True) -> bytes: ...
 
     def drain(self) -> None: ...
@@ -47,90 +55,50 @@ class DatagramTransport(Protocol):
     def close(self) -> None: ...
 
 
-def keep_good(record: str, results: list[Measurement], errors: list[DeviceProtocolError]) -> list[Measurement]:
-    """The read's outcome: the good measurements (bad fields logged), or the first error if none is good."""
-    for error in errors:
-        logger.warning("%s", error)
-    if not results:
-        first = errors[0] if errors else DeviceProtocolError(record, "", "no measurement in the reply")
-        count = f"all {len(errors)} fields failed, first: " if len(errors) > 1 else ""
-        raise DeviceProtocolError(record, first.field, count + first.reason)
-    return results
-
-
-class ImacrtUdpReader:
+class ImacrtUdpReader(Reader[DatagramTransport, list[bytes]]):
     """Reads an MMR3 (3 channels) or an MGC3 (3 PID loops) parameter by parameter over UDP."""
 
     def __init__(
-        self, model: str, address: str, transport: DatagramTransport, on_close: Callable[[], None] | None = None
+        self,
+        device_type: str,
+        address: str,
+        transport: DatagramTransport,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
-        if model not in MODELS:
-            raise ValidationError(f"{model} {address}", "device_type", f"must be one of {', '.join(MODELS)}")
-        self.device_type = model
-        self.address = address
-        self.transport = transport
-        self.field_errors: list[DeviceProtocolError] = []
+        if device_type not in MODELS:
+            raise ValidationError(f"{device_type} {address}", "device_type", f"must be one of {', '.join(MODELS)}")
+        super().__init__(device_type, address, transport)
         self._on_close = on_close
-        self._parameters = poll_parameters(model)
+        self._parameters = poll_parameters(device_type)
 
-    @property
-    def name(self) -> str:
-        return f"{self.device_type} {self.address}"
-
-    def read(self) -> list[Measurement]:
-        """One poll; DeviceTimeout/DeviceUnreachable at the first silent GET, partial results otherwise."""
+    def ask(self) -> list[bytes]:
+        """One GET per parameter, in table order; DeviceTimeout/DeviceUnreachable at the first silent one."""
         self.transport.drain()
-        results: list[Measurement] = []
-        errors: list[DeviceProtocolError] = []
-        for parameter in self._parameters:
-            reply = self.transport.exchange(get_command(self.device_type, parameter.index))
-            try:
-                results.append(decode(parameter, reply, self.name, self.device_type))
-            except DeviceProtocolError as error:
-                errors.append(error)
-        self.field_errors = errors
-        return keep_good(self.name, results, errors)
+        return [self.transport.exchange(get_command(self.device_type, p.index)) for p in self._parameters]
+
+    def decode(self, raw: list[bytes]) -> DeviceReply:
+        return decode_poll(self.device_type, self._parameters, raw)
 
     def close(self) -> None:
-        self.transport.close()
+        super().close()
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
 
 
-class ImacrtHttpReader:
+class ImacrtHttpReader(Reader[HttpTransport, bytes]):
     """Reads the label/number pairs of an iMACRT module's web page (``/www/device.htm``)."""
 
-    def __init__(self, model: str, address: str, transport: HttpTransport, path: str = DEFAULT_PATH) -> None:
-        self.device_type = model
-        self.address = address
-        self.transport = transport
+    def __init__(self, device_type: str, address: str, transport: HttpTransport, path: str = DEFAULT_PATH) -> None:
+        super().__init__(device_type, address, transport)
         self.path = path
 
-    @property
-    def name(self) -> str:
-        return f"{self.device_type} {self.address}"
+    def ask(self) -> bytes:
+        return self.transport.get(self.path)
 
-    def read(self) -> list[Measurement]:
-        """GET the page; DeviceProtocolError if it holds no pairs or ends inside a table (truncated)."""
-        return page_measurements(self.name, self.transport.get(self.path), lambda _label: "")
-
-    def close(self) -> None:
-        self.transport.close()
-
-
-def page_measurements(record: str, body: bytes, default_unit: Callable[[str], str]) -> list[Measurement]:
-    """Measurements of an HTML page; ``default_unit(label)`` fills units the page does not give."""
-    try:
-        page = html_table.parse_page(html_table.decode_body(body))
-        quantities = html_table.quantities(page.tables)
-    except Exception as error:  # a reader raises only DeviceErrors, whatever the page holds
-        raise DeviceProtocolError(record, "", f"unreadable page: {type(error).__name__}: {error}") from None
-    if page.truncated:
-        raise DeviceProtocolError(record, "", f"page ends inside a table (truncated?): ...{body[-40:]!r}")
-    if not quantities:
-        raise DeviceProtocolError(record, "", f"no label/number pair in the page: {body[:80]!r}")
-    return [Measurement(q.label, q.value, q.unit or default_unit(q.label)) for q in quantities]
+    def decode(self, raw: bytes) -> DeviceReply:
+        """The page's pairs; DeviceProtocolError if it holds none or ends inside a table (truncated)."""
+        return page_reply(raw, lambda _label: "")
 
 
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> ImacrtUdpReader | ImacrtHttpReader:
@@ -149,16 +117,16 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> ImacrtU
         path = DEFAULT_PATH if path is None else path
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValidationError(record, "path", f"{path!r}: mode http needs a URL path like {DEFAULT_PATH}")
-        base = f"http://{host}:{port}" if port else f"http://{host}"
-        return ImacrtHttpReader(device_type, address, HttpTransport(record, base_url=base, timeout=timeout), path)
+        transport = HttpTransport(record, base_url=parse.http_base(host, port), timeout=timeout)
+        return ImacrtHttpReader(device_type, address, transport, path)
     if path not in (None, "udp"):
         raise ValidationError(record, "path", f"{path!r} contradicts mode {mode}")
     udp_port = port if port is not None else port_for(host)
     if mode == "direct":
         reply_port = opts.get("reply_port", "source")
         local = 0 if reply_port == "source" else parse.port(reply_port, record, "reply_port", minimum=0)
-        transport = UdpTransport(record, host=host, port=udp_port, timeout=timeout, local_port=local)
-        return ImacrtUdpReader(device_type, address, transport)
+        direct = UdpTransport(record, host=host, port=udp_port, timeout=timeout, local_port=local)
+        return ImacrtUdpReader(device_type, address, direct)
     collector = acquire(port=parse.port(opts.get("reply_port", REPLY_PORT), record, "reply_port", minimum=0))
     return collector_reader(device_type, address, collector, udp_port, timeout, lambda: release(collector))
 

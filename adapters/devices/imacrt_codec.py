@@ -21,9 +21,11 @@ number (``1e-05``, ``nan`` allowed), optional CR/LF. Anything else is a DevicePr
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import Measurement
 
 MODELS = ("MMR3", "MGC3")
@@ -160,6 +162,20 @@ def decode(parameter: Parameter, reply: bytes, record: str, model: str) -> Measu
     number = parse_number(reply, record, f"{model}GET {parameter.index}")
     value: float | int = int(number) if parameter.integer and number.is_integer() else number
     return Measurement(parameter.label, value, parameter.unit)
+
+
+def decode_poll(model: str, parameters: Sequence[Parameter], replies: Sequence[bytes]) -> DeviceReply:
+    """The replies of one poll, one per parameter: a reply that is not a number is a field error of its label."""
+    if len(replies) != len(parameters):
+        raise DeviceProtocolError(model, "", f"{len(replies)} replies to {len(parameters)} requests")
+    measurements: list[Measurement] = []
+    errors: list[FieldError] = []
+    for parameter, reply in zip(parameters, replies, strict=True):
+        try:
+            measurements.append(decode(parameter, reply, model, model))
+        except DeviceProtocolError as error:
+            errors.append(FieldError(parameter.label, f"{error.field}: {error.reason}"))
+    return DeviceReply(measurements, errors)
 
 
 def format_value(value: float | int | str) -> bytes:

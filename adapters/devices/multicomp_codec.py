@@ -14,8 +14,9 @@ One ASCII command per datagram, ended by LF; one reply datagram per query (proto
 
 Float replies may carry spaces, CR, LF or NUL padding (decimals and terminator ASSUMED);
 the STATUS byte may be followed by LF or CR LF, which is never stripped from the byte
-itself (0x0A and 0x0D are valid states). Errors name the bare device type; the reader
-renames them after the device it polled.
+itself (0x0A and 0x0D are valid states). Any other bytes after it are reported as a field
+error and the first byte is still decoded: the four channels' values are kept. A reply that
+is not a number is a field error of its label.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import Measurement
 
 DEVICE_TYPE = "MP710508"
@@ -69,30 +71,66 @@ def format_float(value: float) -> bytes:
     return f"{value:.3f}".encode("ascii")
 
 
-def decode_status(reply: bytes) -> tuple[ChannelStatus, ...]:
-    """The STATUS byte -> four ChannelStatus, channel 1 first: bit n-1 is CV, bit n+3 is output on."""
-    if len(reply) == 0 or reply[1:] not in (b"", b"\n", b"\r\n"):
-        raise DeviceProtocolError(DEVICE_TYPE, "STATUS?", f"expected one status byte, got {reply[:80]!r}")
-    byte = reply[0]
-    return tuple(ChannelStatus(cv=bool(byte >> (n - 1) & 1), output=bool(byte >> (n + 3) & 1)) for n in CHANNELS)
+def decode_status(reply: bytes) -> tuple[tuple[ChannelStatus, ...], bytes]:
+    """The STATUS byte -> four ChannelStatus, channel 1 first (bit n-1 is CV, bit n+3 is output on).
+
+    Also returns what followed the byte other than a LF or CR LF terminator (b"" normally).
+    """
+    if not reply:
+        raise DeviceProtocolError(DEVICE_TYPE, "STATUS?", "empty reply, expected one status byte")
+    byte, rest = reply[0], reply[1:]
+    extra = b"" if rest in (b"", b"\n", b"\r\n") else rest
+    return tuple(ChannelStatus(cv=bool(byte >> (n - 1) & 1), output=bool(byte >> (n + 3) & 1)) for n in CHANNELS), extra
 
 
 def encode_status(statuses: Sequence[ChannelStatus]) -> bytes:
-    """Four ChannelStatus -> the STATUS byte (inverse of :func:`decode_status`)."""
+    """Four ChannelStatus -> the STATUS byte (inverse of :func:`decode_status`'s first part)."""
     byte = 0
     for n, status in zip(CHANNELS, statuses, strict=True):
         byte |= status.cv << (n - 1) | status.output << (n + 3)
     return bytes([byte])
 
 
-def channel_measurements(channel: int, values: Sequence[float], status: ChannelStatus) -> list[Measurement]:
-    """The labelled measurements of one channel from its CHANNEL_QUERIES replies and status bits."""
-    voltage_set, current_set, voltage_measured, current_measured = values
-    return [
-        Measurement(f"ch{channel}_voltage_set", voltage_set, "V"),
-        Measurement(f"ch{channel}_current_set", current_set, "A"),
-        Measurement(f"ch{channel}_voltage_measured", voltage_measured, "V"),
-        Measurement(f"ch{channel}_current_measured", current_measured, "A"),
-        Measurement(f"ch{channel}_cv", status.cv, ""),
-        Measurement(f"ch{channel}_on", status.output, ""),
-    ]
+# query -> (label suffix, unit)
+QUANTITIES = {
+    "VSET": ("voltage_set", "V"),
+    "ISET": ("current_set", "A"),
+    "VOUT": ("voltage_measured", "V"),
+    "IOUT": ("current_measured", "A"),
+}
+
+
+def decode_poll(status_reply: bytes, replies: Sequence[bytes]) -> DeviceReply:
+    """One poll: the STATUS reply, then the CHANNEL_QUERIES replies of channels 1..4 in order.
+
+    Per channel: set V, set I, measured V, measured I, CV flag, output flag. A reply that is no
+    number, or bytes after the status byte, are field errors; everything else is kept. Any byte is
+    a valid STATUS, so it cannot be checked: when no number of the poll is good either (a device
+    answering garbage), the reply holds nothing and the read fails.
+    """
+    if len(replies) != len(CHANNELS) * len(CHANNEL_QUERIES):
+        raise DeviceProtocolError(DEVICE_TYPE, "", f"{len(replies)} replies to {4 * len(CHANNEL_QUERIES)} queries")
+    errors: list[FieldError] = []
+    statuses: tuple[ChannelStatus, ...] | None = None
+    try:
+        statuses, extra = decode_status(status_reply)
+        if extra:
+            errors.append(FieldError("STATUS?", f"{len(extra)} byte(s) after the status byte ignored: {extra[:40]!r}"))
+    except DeviceProtocolError as error:
+        errors.append(FieldError(error.field, error.reason))
+    answers = iter(replies)
+    measurements: list[Measurement] = []
+    numbers = 0
+    for channel in CHANNELS:
+        for query in CHANNEL_QUERIES:
+            quantity, unit = QUANTITIES[query]
+            label = f"ch{channel}_{quantity}"
+            try:
+                measurements.append(Measurement(label, parse_float(next(answers), f"{query}{channel}?"), unit))
+                numbers += 1
+            except DeviceProtocolError as error:
+                errors.append(FieldError(label, f"{error.field}: {error.reason}"))
+        if statuses is not None:
+            status = statuses[channel - 1]
+            measurements += [Measurement(f"ch{channel}_cv", status.cv), Measurement(f"ch{channel}_on", status.output)]
+    return DeviceReply(measurements if numbers else [], errors)

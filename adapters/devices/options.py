@@ -1,4 +1,4 @@
-"""The address and options every device reader's ``build`` checks: ``host[:port]``, ``port``, ``timeout``.
+"""The address and options every device reader's ``build`` checks: ``host[:port]``, ``port``, ``timeout``, ``path``.
 
 Pure functions; each refusal is a ValidationError naming ``record`` (``"<device type> <address>"``)
 and the option at fault, so every reader words the same mistake the same way.
@@ -62,3 +62,16 @@ def endpoint(address: Any, options: Mapping[str, Any], default_port: int | None,
     if address_port is not None and option != address_port:
         raise ValidationError(record, "port", f"option port={option} contradicts the address port {address_port}")
     return host, option
+
+
+def url_path(value: Any, record: str) -> str:
+    """A URL path option: text starting with ``/``."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValidationError(record, "path", f"{value!r} is not a URL path (text starting with '/')")
+    return value
+
+
+def http_base(host: str, port: int | None) -> str:
+    """``http://host[:port]`` (an IPv6 literal in brackets)."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}" if port else f"http://{shown}"

@@ -6,52 +6,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from ricochetdb.adapters.devices import options as parse
-from ricochetdb.adapters.devices.scale_codec import (
-    DEFAULT_PATH,
-    DEFAULT_PORT,
-    DEVICE_TYPE,
-    measurements,
-    parse_document,
-)
-from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, Backoff, HttpTransport
-from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
-from ricochetdb.domain.readings import Measurement
+from ricochetdb.adapters.devices.http_transport import HttpTransport
+from ricochetdb.adapters.devices.reader import Reader
+from ricochetdb.adapters.devices.scale_codec import DEFAULT_PATH, DEFAULT_PORT, parse_document
+from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT
+from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.polls import DeviceReply
 
 OPTIONS = frozenset({"port", "timeout", "path"})
 
 
-class ScaleReader:
+class ScaleReader(Reader[HttpTransport, bytes]):
     """One scale (e.g. under a helium dewar): ``weight`` in kg and the ``stable`` flag."""
 
-    device_type = DEVICE_TYPE
-
-    def __init__(
-        self,
-        host: str,
-        port: int = DEFAULT_PORT,
-        path: str = DEFAULT_PATH,
-        timeout: float = DEFAULT_TIMEOUT,
-        backoff: Backoff | None = None,
-    ) -> None:
-        self.address = f"{host}:{port}"
-        self.name = f"{self.device_type} {self.address}"
+    def __init__(self, device_type: str, address: str, transport: HttpTransport, path: str = DEFAULT_PATH) -> None:
+        super().__init__(device_type, address, transport)
         self.path = path
-        self.transport = HttpTransport(
-            name=self.name, backoff=backoff or Backoff(), base_url=f"http://{host}:{port}", timeout=timeout
-        )
 
-    def read(self) -> list[Measurement]:
-        """One GET of the weight document; raises only DeviceError subclasses."""
-        body = self.transport.get(self.path)
-        try:
-            return measurements(parse_document(body))
-        except DeviceProtocolError as error:
-            raise DeviceProtocolError(self.name, error.field, error.reason) from None
-        except Exception as error:  # a parser bug must still surface as a device error
-            raise DeviceProtocolError(self.name, "", f"{type(error).__name__}: {error}; body {body[:200]!r}") from error
+    def ask(self) -> bytes:
+        return self.transport.get(self.path)
 
-    def close(self) -> None:
-        self.transport.close()
+    def decode(self, raw: bytes) -> DeviceReply:
+        return parse_document(raw)
 
 
 def build(device_type: str, address: str, options: Mapping[str, Any]) -> ScaleReader:
@@ -62,4 +38,6 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> ScaleRe
     path = options.get("path", DEFAULT_PATH)
     if not isinstance(path, str) or not path.startswith("/") or not path.isascii() or any(c.isspace() for c in path):
         raise ValidationError(record, "path", f"must be an ASCII URL path starting with '/', not {path!r}")
-    return ScaleReader(host, port, path, parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record))
+    timeout = parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record)
+    transport = HttpTransport(record, base_url=parse.http_base(host, port), timeout=timeout)
+    return ScaleReader(device_type, address, transport, path)

@@ -7,9 +7,11 @@ ASSUMED contract (protocols.md 6; no public product documents one), HTTP GET on 
 - the weight is under ``weight``, else ``value``, else ``mass``: a JSON number or a numeric string;
 - ``unit`` is required (g, kg, lb or lbs, any case): a value of unknown unit is never stored;
 - ``stable`` is optional: true/false, 0/1 or "true"/"false"/"yes"/"no"; missing or null -> None;
-- ``timestamp`` is optional: ISO 8601 with a timezone becomes the source time (UTC);
-  a naive, unparsable or non-text timestamp is ignored, the weight is kept.
-Errors name the bare device type; the reader renames them after the device it polled.
+- ``timestamp`` is optional: ISO 8601 with a timezone becomes the device time (UTC);
+  a naive or unparsable one is a field error and the poll time applies.
+A bad weight (missing, unknown unit, not a number) or a bad ``stable`` is a field error of its
+label, the rest of the reply is kept; a body that is no JSON object is a DeviceProtocolError
+naming the bare device type, renamed by the reader after the device it polled.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import Measurement
 
 DEVICE_TYPE = "JSON-SCALE"
@@ -35,77 +37,79 @@ _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
 
-@dataclass(frozen=True)
-class ScaleReading:
-    """One decoded weight document."""
-
-    weight_kg: float
-    stable: bool | None
-    source_time: datetime | None
-
-
 def _fail(field: str, reason: str) -> DeviceProtocolError:
     return DeviceProtocolError(DEVICE_TYPE, field, reason)
 
 
-def parse_document(body: bytes) -> ScaleReading:
-    """Decode a weight document; anything outside the contract above is a DeviceProtocolError."""
+def parse_document(body: bytes) -> DeviceReply:
+    """``weight`` (kg) and ``stable`` of one document, with the scale's time; see the contract above."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:
         raise _fail("", f"not JSON ({error}): {body[:120]!r}") from None
     if not isinstance(document, dict):
         raise _fail("", f"expected a JSON object, got {type(document).__name__}: {body[:120]!r}")
+    measurements: list[Measurement] = []
+    errors: list[FieldError] = []
+    for label, read in (("weight", _weight), ("stable", _stable)):
+        try:
+            measurements.append(Measurement(label, *read(document)))
+        except DeviceProtocolError as error:
+            errors.append(FieldError(label, error.reason))
+    when, problem = _timestamp(document.get("timestamp"))
+    if problem:
+        errors.append(FieldError("timestamp", problem))
+    return DeviceReply(measurements, errors, when)
+
+
+def _weight(document: dict[str, Any]) -> tuple[float, str]:
     key = next((key for key in WEIGHT_KEYS if key in document), None)
     if key is None:
-        raise _fail("weight", f"none of {', '.join(WEIGHT_KEYS)} in {body[:120]!r}")
+        raise _fail("weight", f"none of {', '.join(WEIGHT_KEYS)} in the document")
     unit = document.get("unit")
     if not isinstance(unit, str) or unit.strip().lower() not in KG_PER_UNIT:
-        raise _fail("unit", f"expected one of {', '.join(KG_PER_UNIT)}, got {unit!r}")
+        raise _fail("unit", f"unit {unit!r:.40} is not one of {', '.join(KG_PER_UNIT)}")
     weight = _number(document[key], key) * KG_PER_UNIT[unit.strip().lower()]
     if not math.isfinite(weight):
-        raise _fail(key, f"{document[key]!r} {unit} is not a finite weight")
-    return ScaleReading(weight, _stable(document.get("stable")), _timestamp(document.get("timestamp")))
+        raise _fail(key, f"{document[key]!r:.40} {unit} is not a finite weight")
+    return weight, "kg"
 
 
 def _number(value: Any, key: str) -> float:
     if isinstance(value, str) and _NUMBER.fullmatch(value):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(key, f"expected a number, got {value!r}"[:200])
+        raise _fail(key, f"{key} {value!r:.60} is not a number")
     try:
         return float(value)
     except OverflowError:
-        raise _fail(key, "number too large") from None
+        raise _fail(key, f"{key} is too large a number") from None
 
 
-def _stable(value: Any) -> bool | None:
+def _stable(document: dict[str, Any]) -> tuple[bool | None, str]:
+    value = document.get("stable")
     if value is None or isinstance(value, bool):
-        return value
+        return value, ""
     text = str(value).strip().lower() if isinstance(value, str | int) else None
     if text in _TRUE:
-        return True
+        return True, ""
     if text in _FALSE:
-        return False
-    raise _fail("stable", f"expected true or false, got {value!r}"[:200])
+        return False, ""
+    raise _fail("stable", f"{value!r:.60} is not true or false")
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-        return None if when.utcoffset() is None else when.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def measurements(reading: ScaleReading) -> list[Measurement]:
-    """``weight`` (kg) and ``stable`` (flag), both stamped with the scale's own time when it sent one."""
-    return [
-        Measurement("weight", reading.weight_kg, "kg", reading.source_time),
-        Measurement("stable", reading.stable, "", reading.source_time),
-    ]
+def _timestamp(value: Any) -> tuple[datetime | None, str]:
+    """(device time, "") or (None, why not); no timestamp is (None, "")."""
+    if value is None:
+        return None, ""
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+            if when.utcoffset() is not None:
+                return when.astimezone(UTC), ""
+        except (ValueError, OverflowError):
+            pass
+    return None, f"{value!r:.60} is not an ISO 8601 time with a timezone; the poll time is used"
 
 
 def format_document(weight_kg: float, unit: str, stable: bool, timestamp: datetime, decimals: int = 3) -> bytes:

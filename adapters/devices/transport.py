@@ -1,4 +1,4 @@
-"""Transports shared by every device adapter: timeouts, reconnect and backoff live here, once.
+"""Transports shared by every device adapter: timeouts, reconnect and backoff live here, once (HTTP: http_transport).
 
 A transport moves opaque bytes; it knows nothing of the protocol. Every failure comes
 out as a DeviceError subclass naming the device. After a failure the transport backs
@@ -13,8 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import requests
 
 from ricochetdb.domain.errors import DeviceError, DeviceTimeout, DeviceUnreachable
 
@@ -135,13 +133,17 @@ class UdpTransport(_Guarded):
     """Datagrams to ``host:port``; replies are accepted only from ``host``.
 
     ``local_port`` binds the sending socket (the MP710508 answers only to the port it
-    listens on); 0 lets the system choose.
+    listens on); 0 lets the system choose. ``connected`` connects the socket to
+    ``host:port``: the system then hands it only that device's datagrams, so transports
+    of several devices can share one local port (two MP710508 on their default port);
+    unconnected, every reply would go to the socket bound last.
     """
 
     host: str = "127.0.0.1"
     port: int = 0
     timeout: float = DEFAULT_TIMEOUT
     local_port: int = 0
+    connected: bool = False
     sock: socket.socket | None = field(default=None, init=False, repr=False)
     peer: str = field(default="", init=False, repr=False)  # ``host`` resolved: recvfrom reports IP addresses
 
@@ -152,7 +154,10 @@ class UdpTransport(_Guarded):
     def _exchange(self, request: bytes, reply: bool) -> bytes:
         try:
             sock = self._socket()
-            sock.sendto(request, (self.peer, self.port))
+            if self.connected:
+                sock.send(request)
+            else:
+                sock.sendto(request, (self.peer, self.port))
             if not reply:
                 return b""
             deadline = time.monotonic() + self.timeout
@@ -172,8 +177,14 @@ class UdpTransport(_Guarded):
         if self.sock is None:
             self.peer = socket.gethostbyname(self.host)
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("", self.local_port))
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("", self.local_port))
+                if self.connected:
+                    sock.connect((self.peer, self.port))
+            except OSError:
+                sock.close()
+                raise
             self.sock = sock
         return self.sock
 
@@ -194,31 +205,3 @@ class UdpTransport(_Guarded):
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-
-
-@dataclass
-class HttpTransport(_Guarded):
-    """HTTP GET on one base URL with a ``requests.Session`` (keep-alive) and a timeout."""
-
-    base_url: str = "http://127.0.0.1"
-    timeout: float = DEFAULT_TIMEOUT
-    session: requests.Session = field(default_factory=requests.Session, init=False, repr=False)
-
-    def get(self, path: str = "") -> bytes:
-        """The body of a 2xx reply to GET ``base_url + path``."""
-        return self._guard(lambda: self._get(path))
-
-    def _get(self, path: str) -> bytes:
-        url = self.base_url.rstrip("/") + "/" + path.lstrip("/") if path else self.base_url
-        try:
-            response = self.session.get(url, timeout=self.timeout)
-        except requests.Timeout:
-            raise DeviceTimeout(self.name, url, "no reply within the timeout") from None
-        except requests.RequestException as error:
-            raise DeviceUnreachable(self.name, url, f"{type(error).__name__}: {error}") from None
-        if not 200 <= response.status_code < 300:
-            raise DeviceUnreachable(self.name, url, f"HTTP {response.status_code}")
-        return response.content
-
-    def close(self) -> None:
-        self.session.close()

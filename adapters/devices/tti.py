@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from ricochetdb.adapters.devices import options as parse
-from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, Backoff, TcpTransport
+from ricochetdb.adapters.devices.reader import Reader
+from ricochetdb.adapters.devices.transport import DEFAULT_TIMEOUT, TcpTransport
 from ricochetdb.adapters.devices.tti_codec import (
     DEFAULT_PORT,
     DEVICE_TYPE,
@@ -18,67 +19,54 @@ from ricochetdb.adapters.devices.tti_codec import (
     split_reply,
 )
 from ricochetdb.domain.errors import DeviceProtocolError, ValidationError
-from ricochetdb.domain.readings import Measurement
+from ricochetdb.domain.polls import DeviceReply
 
-T = TypeVar("T")
 OPTIONS = frozenset({"port", "timeout"})
 
 
-class CpxReader:
+class CpxReader(Reader[TcpTransport, bytes]):
     """One CPX200DP: set V, set I, measured V, measured I and output state of outputs 1 and 2.
 
     A poll is ONE request line, ``V1?;I1?;V1O?;I1O?;OP1?;V2?;...;OP2?``, not ten round trips:
-    every reply unit either names its quantity (``V1 12.000``) or carries its unit suffix
+    every reply unit either names its quantity (``V1 12.00``) or carries its unit suffix
     (``12.001V``, ``0.498A``) at a fixed place, so the joined reply is unambiguous and each
-    unit is checked against the query it answers. A reply that breaks the grammar closes the
-    connection, so leftovers of it cannot shift the next poll.
+    unit is checked against the query it answers. A reply with the wrong number of units
+    closes the connection, so leftovers of it cannot shift the next poll.
+
+    Every poll is a remote command: the supply stays in remote and its front panel locked
+    while it is polled (docs/operations.md says what to do).
     """
 
-    device_type = DEVICE_TYPE
+    close_on_bad_reply = True
 
-    def __init__(
-        self,
-        host: str,
-        port: int = DEFAULT_PORT,
-        timeout: float = DEFAULT_TIMEOUT,
-        backoff: Backoff | None = None,
-    ) -> None:
-        self.address = f"{host}:{port}"
-        self.name = f"{self.device_type} {self.address}"
-        self.transport = TcpTransport(
-            name=self.name, backoff=backoff or Backoff(), host=host, port=port, timeout=timeout
-        )
-        self._poll = poll_queries()
+    def __init__(self, device_type: str, address: str, transport: TcpTransport) -> None:
+        super().__init__(device_type, address, transport)
+        self._line = ";".join(poll_queries())
 
-    def read(self) -> list[Measurement]:
-        """One poll of both outputs; raises only DeviceError subclasses."""
-        return self._exchange(";".join(self._poll), decode_poll)
+    def ask(self) -> bytes:
+        return self._exchange(self._line)
+
+    def decode(self, raw: bytes) -> DeviceReply:
+        return decode_poll(split_reply(raw, expected_replies(self._line)))
 
     def command(self, line: str) -> str:
         """Send one command line (``;`` groups allowed) and return the reply text, ``""`` for set commands.
 
         ``"*IDN?"`` -> ``"THURLBY THANDAR, CPX200DP, 123456, 1.00-1.00-1.00"``;
-        ``"V1?;I1?"`` -> ``"V1 12.000;I1 0.500"``; ``"OP1 1"`` -> ``""``.
+        ``"V1?;I1?"`` -> ``"V1 12.00;I1 0.500"``; ``"OP1 1"`` -> ``""``.
         """
         if not line.isascii() or "\n" in line.strip() or "\r" in line.strip():
             raise ValidationError(self.name, "command", f"must be one line of ASCII text, not {line!r}")
-        return self._exchange(line, ";".join)
-
-    def _exchange(self, line: str, decode: Callable[[list[str]], T]) -> T:
-        expected = expected_replies(line)
-        reply = self.transport.exchange(command_line([line]), lambda data: reply_complete(data, expected))
+        reply = self._exchange(line)
         try:
-            return decode(split_reply(reply, expected))
+            return ";".join(split_reply(reply, expected_replies(line)))
         except DeviceProtocolError as error:
             self.transport.close()
             raise DeviceProtocolError(self.name, error.field, error.reason) from None
-        except Exception as error:  # a parser bug must still surface as a device error
-            self.transport.close()
-            reason = f"{type(error).__name__}: {error}; reply {reply[:200]!r}"
-            raise DeviceProtocolError(self.name, "", reason) from error
 
-    def close(self) -> None:
-        self.transport.close()
+    def _exchange(self, line: str) -> bytes:
+        expected = expected_replies(line)
+        return self.transport.exchange(command_line([line]), lambda data: reply_complete(data, expected))
 
 
 def send_command(host: str, line: str, port: int = DEFAULT_PORT, timeout: float = DEFAULT_TIMEOUT) -> str:
@@ -87,7 +75,9 @@ def send_command(host: str, line: str, port: int = DEFAULT_PORT, timeout: float 
     What the original ``CPX200Device.cpx200dp_cmd(device_ip_address, device_port, cmd)`` did;
     the compatibility facade wraps this (in a thread, if it must stay awaitable).
     """
-    reader = CpxReader(host, port, timeout)
+    address = f"{host}:{port}"
+    transport = TcpTransport(f"{DEVICE_TYPE} {address}", host=host, port=port, timeout=timeout)
+    reader = CpxReader(DEVICE_TYPE, address, transport)
     try:
         return reader.command(line)
     finally:
@@ -99,4 +89,5 @@ def build(device_type: str, address: str, options: Mapping[str, Any]) -> CpxRead
     record = f"{device_type} {address}"
     parse.check_known(options, OPTIONS, record)
     host, port = parse.endpoint(address, options, DEFAULT_PORT, record)
-    return CpxReader(host, port, parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record))
+    timeout = parse.timeout(options.get("timeout", DEFAULT_TIMEOUT), record)
+    return CpxReader(device_type, address, TcpTransport(record, host=host, port=port, timeout=timeout))

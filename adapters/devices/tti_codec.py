@@ -1,30 +1,33 @@
 """Aim-TTi CPX200DP text protocol: query lines, tolerant reply grammar and reply formats (pure, no I/O).
 
 Requests are ASCII lines ended by LF; several commands share a line separated by ``;``.
-Replies end with CR LF; the replies to a ``;`` group come back ``;``-separated on one line
-(IEEE 488.2 style) or, tolerated as well, one line each::
+Each reply ends with its own CR LF, also within a ``;`` group (the CPX400D manual: "each
+response is terminated by" CR LF); replies ``;``-separated on one line are tolerated too::
 
     request  V1?;I1?;V1O?;I1O?;OP1?<LF>
-    reply    V1 12.000;I1 0.500;12.001V;0.498A;1<CR><LF>
+    reply    V1 12.00<CR><LF>I1 0.500<CR><LF>12.001V<CR><LF>0.498A<CR><LF>1<CR><LF>
 
-Reply grammar (protocols.md 3.2/3.3; the exact decimals are ASSUMED)::
+Reply grammar (protocols.md 3.2/3.3; the voltage setpoint has two decimals, as issue 9 reports
+from the manual; the other decimals are ASSUMED)::
 
-    V<N>? / I<N>?      ->  V1 1.350 / I1 0.100         ^(V|I)[12] <float>$
+    V<N>? / I<N>?      ->  V1 1.35 / I1 0.100          ^(V|I)[12] <float>$
     V<N>O? / I<N>O?    ->  -0.006V / 0.000A            ^<float>(V|A)$
     OVP<N>? / OCP<N>?  ->  VP1 4.000 / CP1 OFF / 4.000 ^((VP|CP)[12] )?(<float>|OFF)$
     OP<N>?             ->  1 / 0                       ^[01]$
 
-Every parse error is a DeviceProtocolError whose record is the bare device type; the reader
-renames it after the device it polled.
+A reply unit that breaks its grammar is a field error of its label (the other units are kept);
+a reply with the wrong number of units is a DeviceProtocolError whose record is the bare device
+type, renamed by the reader after the device it polled.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.polls import DeviceReply, FieldError
 from ricochetdb.domain.readings import Measurement
 
 DEVICE_TYPE = "CPX200"
@@ -128,26 +131,34 @@ def parse_output_state(text: str, output: int) -> bool:
     return text.strip() == "1"
 
 
-def decode_poll(units: Sequence[str], outputs: Sequence[int] = OUTPUTS) -> list[Measurement]:
-    """The measurements of one poll from the reply units to :func:`poll_queries`, in order."""
+# per output, in poll order: label suffix, unit, parser of the reply unit
+_POLL_FIELDS: tuple[tuple[str, str, Callable[[str, int], float | bool]], ...] = (
+    ("voltage_set", "V", lambda text, n: parse_setpoint(text, "V", n)),
+    ("current_set", "A", lambda text, n: parse_setpoint(text, "I", n)),
+    ("voltage_measured", "V", lambda text, _n: parse_readback(text, "V")),
+    ("current_measured", "A", lambda text, _n: parse_readback(text, "A")),
+    ("on", "", parse_output_state),
+)
+
+
+def decode_poll(units: Sequence[str], outputs: Sequence[int] = OUTPUTS) -> DeviceReply:
+    """The reply of one poll from the units answering :func:`poll_queries`, in order; a bad unit is a field error."""
     if len(units) != 5 * len(outputs):
         raise _fail("", f"expected {5 * len(outputs)} reply units, got {len(units)}")
     measurements: list[Measurement] = []
+    errors: list[FieldError] = []
     for index, n in enumerate(outputs):
-        v_set, i_set, v_out, i_out, state = units[5 * index : 5 * index + 5]
-        measurements += [
-            Measurement(f"out{n}_voltage_set", parse_setpoint(v_set, "V", n), "V"),
-            Measurement(f"out{n}_current_set", parse_setpoint(i_set, "I", n), "A"),
-            Measurement(f"out{n}_voltage_measured", parse_readback(v_out, "V"), "V"),
-            Measurement(f"out{n}_current_measured", parse_readback(i_out, "A"), "A"),
-            Measurement(f"out{n}_on", parse_output_state(state, n), ""),
-        ]
-    return measurements
+        for (name, unit, parse), text in zip(_POLL_FIELDS, units[5 * index : 5 * index + 5], strict=True):
+            try:
+                measurements.append(Measurement(f"out{n}_{name}", parse(text, n), unit))
+            except DeviceProtocolError as error:
+                errors.append(FieldError(f"out{n}_{name}", f"{error.field}: {error.reason}"))
+    return DeviceReply(measurements, errors)
 
 
 def format_setpoint(kind: str, output: int, value: float) -> str:
-    """``("V", 1, 1.35)`` -> ``"V1 1.350"`` (the device's NR2 form)."""
-    return f"{kind}{output} {value:.3f}"
+    """``("V", 1, 1.35)`` -> ``"V1 1.35"``, ``("I", 1, 0.1)`` -> ``"I1 0.100"`` (the device's NR2 forms)."""
+    return f"{kind}{output} {value:.2f}" if kind == "V" else f"{kind}{output} {value:.3f}"
 
 
 def format_readback(value: float, unit: str) -> str:
@@ -161,5 +172,5 @@ def format_trip(kind: str, output: int, value: float | None) -> str:
 
 
 def format_reply(units: Sequence[str]) -> bytes:
-    """Reply units joined by ``;`` and ended by CR LF, as the device sends them."""
-    return (";".join(units) + "\r\n").encode("ascii")
+    """Reply units each ended by its own CR LF, as the device sends the replies to a ``;`` group."""
+    return "".join(unit + "\r\n" for unit in units).encode("ascii")

@@ -3,7 +3,8 @@
 A subclass supplies only its protocol: ``respond(request) -> reply`` (TCP, UDP) or
 ``page(path) -> (content type, body)`` (HTTP). The fault mode can be switched while
 the emulator runs: ``none``, ``silent`` (never answers), ``slow`` (answers after
-``slow_delay`` seconds), ``garbage`` (random bytes), ``truncated`` (half a reply).
+``slow_delay`` seconds), ``garbage`` (random bytes), ``truncated`` (half a reply on TCP and
+HTTP; on UDP, where a datagram arrives whole or not at all, no reply).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FAULTS = ("none", "silent", "slow", "garbage", "truncated")
 POLL_INTERVAL = 0.05
+BACKLOG = 128  # many readers may share one emulator (benches): socketserver's default of 5 drops connections
 
 
 def drift(base: float, amplitude: float, period: float, now: float, noise: float = 0.0) -> float:
@@ -163,6 +165,7 @@ class TcpEmulator(Emulator):
         server = socketserver.ThreadingTCPServer((self.host, self.port), Handler, bind_and_activate=False)
         server.daemon_threads = True
         server.allow_reuse_address = True
+        server.request_queue_size = BACKLOG
         server.server_bind()
         server.server_activate()
         self.port = server.server_address[1]
@@ -170,10 +173,21 @@ class TcpEmulator(Emulator):
 
 
 class UdpEmulator(Emulator):
-    """A UDP server; ``reply_to`` chooses where the answer goes (default: back to the sender)."""
+    """A UDP server; ``reply_to`` chooses where the answer goes (default: back to the sender).
+
+    ``truncated`` is what UDP can really do to a reply: a datagram arrives whole or not at all
+    (a damaged one fails its checksum and is dropped), so a cut reply is a lost reply.
+    """
 
     @abc.abstractmethod
     def respond(self, request: bytes) -> bytes | None: ...
+
+    def faulty(self, reply: bytes) -> bytes | None:
+        """As for every emulator, except that a truncated datagram never arrives."""
+        if self.fault == "truncated":
+            self.requests += 1
+            return None
+        return super().faulty(reply)
 
     def reply_to(self, sender: tuple[str, int]) -> tuple[str, int]:
         return sender
@@ -244,7 +258,14 @@ class HttpEmulator(Emulator):
             def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("%s emulator: " + format, emulator.device_type, *args)
 
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server = ThreadingHTTPServer((self.host, self.port), Handler, bind_and_activate=False)
         server.daemon_threads = True
+        server.request_queue_size = BACKLOG
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
         self.port = server.server_address[1]
         return functools.partial(server.serve_forever, poll_interval=POLL_INTERVAL), _closer(server)

@@ -11,7 +11,7 @@ _PERIOD = 900.0
 
 
 def fridge_state(now: float) -> dict[str, float]:
-    """One cold dilution fridge, keyed by the CryoConcept log column names (units K, mbar, %, Ohm, 0/1)."""
+    """One cold dilution fridge, keyed by the CryoConcept log column names (units K, mbar, %, Ohm, 0/1; K3..K8 none)."""
     t_mc = drift(0.012, 0.0004, _PERIOD, now)
     t_still = drift(0.85, 0.01, _PERIOD, now)
     t_4k = drift(3.9, 0.03, _PERIOD, now)
@@ -54,8 +54,10 @@ class CryoConceptEmulator(HttpEmulator):
     def _row(self, name: str, value: float) -> str:
         if name == "still":
             return f"<tr><td>{name}</td><td>{value:.4f} K</td><td></td></tr>"
-        if name.startswith(("P1", "P2", "P3", "K")):
+        if name.startswith(("P1", "P2", "P3")):
             return f"<tr><td>{name}</td><td>{value:.3e}</td><td>mbar</td></tr>"
+        if name.startswith("K"):  # what K3..K8 measure is not public: the page gives no unit
+            return f"<tr><td>{name}</td><td>{value:.3e}</td><td></td></tr>"
         if name.startswith("R MMR1"):
             return f"<tr><td>{name}</td><td>{value:.1f}</td><td>&Omega;</td></tr>"
         if value.is_integer():

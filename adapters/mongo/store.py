@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError, ConfigurationError, DuplicateKeyError
 from pymongo.uri_parser import parse_uri
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper
+from ricochetdb.adapters.mongo.alarms import MongoAlarmLog
 from ricochetdb.adapters.mongo.collections import (
     CODEC,
     Guard,
@@ -41,6 +42,7 @@ from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.ports import (
+    AlarmLog,
     DaqMessageLog,
     DeviceEventLog,
     DocumentQueries,
@@ -229,6 +231,8 @@ class MongoStore(Store):
             raise ValidationError("MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name")
         self._owns_client = client is None
         self.db_name = name
+        nodes = ",".join(f"{host}:{port}" for host, port in sorted(parse_uri(uri)["nodelist"]))
+        self._target = f"mongodb://{nodes}/{name}"
         self.timeseries = timeseries
         database = self._client.get_database(name, codec_options=CODEC)
         self._context = MongoContext(database, guard, CollectionSetup(database, timeseries))
@@ -255,11 +259,18 @@ class MongoStore(Store):
     def processing(self, collection: str) -> ProcessingRepository:
         return MongoProcessingRepository(self._context, collection)
 
+    def alarms(self, collection: str) -> AlarmLog:
+        return MongoAlarmLog(self._context, collection)
+
     def documents(self, collection: str) -> DocumentQueries:
         return MongoDocuments(self._context, collection)
 
     def describe(self) -> str:
         return self._uri
+
+    def target(self) -> str:
+        """Hosts and database name: where spooled items belong (no user, no password, no options)."""
+        return self._target
 
     def close(self) -> None:
         if self._owns_client:

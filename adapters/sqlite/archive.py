@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Table, delete, func, literal_column, select
+from sqlalchemy import Connection, Table, delete, func, literal_column, select
+from sqlalchemy.dialects.sqlite import insert
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_from_doc
+from ricochetdb.adapters.sqlite.alarms import alarm_entry_from_row, alarm_log
+from ricochetdb.adapters.sqlite.connection import transaction
 from ricochetdb.adapters.sqlite.mappers import event_from_row, reading_from_row
 from ricochetdb.adapters.sqlite.store import SqliteStore
-from ricochetdb.adapters.sqlite.tables import daq_messages, device_events, processing_results, readings, records
+from ricochetdb.adapters.sqlite.tables import (
+    daq_messages,
+    device_events,
+    processing_results,
+    readings,
+    records,
+    spool_meta,
+)
 from ricochetdb.application.ports import Kind, LocalArchive, Page
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import polls_of
@@ -21,6 +32,7 @@ TABLES: dict[str, Table] = {
     "daq": daq_messages,
     "events": device_events,
     "processing": processing_results,
+    "alarms": alarm_log,
 }
 DELETE_CHUNK = 500
 
@@ -30,6 +42,20 @@ class SqliteArchive(LocalArchive):
 
     def __init__(self, store: SqliteStore) -> None:
         self.engine = store.engine
+        self.where = f"spool {store.path}"
+
+    def _session(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, self.where)
+
+    def target(self) -> str | None:
+        with self._session() as connection:
+            value = connection.execute(select(spool_meta.c.value).where(spool_meta.c.key == "target")).scalar()
+        return None if value is None else str(value)
+
+    def claim(self, target: str) -> None:
+        statement = insert(spool_meta).values(key="target", value=target)
+        with self._session() as connection:
+            connection.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": target}))
 
     def _table(self, kind: Kind) -> Table:
         return records if kind in MAPPERS else TABLES[kind]
@@ -46,12 +72,12 @@ class SqliteArchive(LocalArchive):
         query = select(table.c.collection).distinct().order_by(table.c.collection)
         if kind in MAPPERS:
             query = query.where(records.c.kind == MAPPERS[kind].kind)
-        with self.engine.connect() as connection:
+        with self._session() as connection:
             return list(connection.execute(query).scalars())
 
     def count(self, kind: Kind, collection: str) -> int:
         query = select(func.count()).select_from(self._table(kind)).where(*self._where(kind, collection))
-        with self.engine.connect() as connection:
+        with self._session() as connection:
             return int(connection.execute(query).scalar_one())
 
     def page(self, kind: Kind, collection: str, after: int = 0, size: int = 1000) -> Page:
@@ -65,7 +91,7 @@ class SqliteArchive(LocalArchive):
             .order_by(rowid)
             .limit(size)
         )
-        with self.engine.connect() as connection:
+        with self._session() as connection:
             rows = connection.execute(query).all()
         items = [self._item(kind, row) for row in rows]
         return Page(items, [_item_id(kind, item) for item in items], rows[-1].cursor if rows else after)
@@ -74,7 +100,7 @@ class SqliteArchive(LocalArchive):
         """About ``size`` readings as whole polls (the rows of one poll are stored together); ids are rowids."""
         rowid: Any = literal_column("readings.rowid")
         query = select(rowid.label("cursor"), readings).where(readings.c.collection == collection).order_by(rowid)
-        with self.engine.connect() as connection:
+        with self._session() as connection:
             rows = list(connection.execute(query.where(rowid > after).limit(size)).all())
             if rows:
                 last = rows[-1]
@@ -89,6 +115,8 @@ class SqliteArchive(LocalArchive):
             return MAPPERS[kind].from_doc({**m["body"], "revision": m["revision"]})
         if kind == "events":
             return event_from_row(row)
+        if kind == "alarms":
+            return alarm_entry_from_row(row)
         if kind == "daq":
             body = m["body"]
             return DaqMessage(m["id"], m["topic"], body["timestamp"], body)
@@ -97,7 +125,7 @@ class SqliteArchive(LocalArchive):
     def forget(self, kind: Kind, collection: str, ids: Sequence[str]) -> None:
         table = self._table(kind)
         key = _key(kind, table)
-        with self.engine.begin() as connection:
+        with self._session() as connection:
             for first in range(0, len(ids), DELETE_CHUNK):
                 chunk: list[Any] = list(ids[first : first + DELETE_CHUNK])
                 if kind == "readings":

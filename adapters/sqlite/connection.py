@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
-from ricochetdb.domain.errors import StoreUnavailable
+from ricochetdb.domain.errors import DamagedFile, StoreUnavailable
+
+
+@contextmanager
+def transaction(engine: Engine, where: str) -> Iterator[Connection]:
+    """One transaction; SQLite's failures become StoreUnavailable (try later) or DamagedFile (waiting won't help)."""
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except IntegrityError:  # a broken constraint is the caller's to name (a duplicate record, say)
+        raise
+    except OperationalError as error:  # locked, disk full, I/O error: the file cannot take it now
+        raise StoreUnavailable(where, "", str(error.orig)) from None
+    except DatabaseError as error:  # malformed
+        raise DamagedFile(where, "", str(error.orig)) from None
 
 
 class Tables:
-    """One collection of the SQLite file; ``begin`` turns SQLite's operational errors into StoreUnavailable."""
+    """One collection of the SQLite file."""
 
     def __init__(self, engine: Engine, collection: str) -> None:
         self.engine = engine
         self.collection = collection
 
-    @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as connection:
-                yield connection
-        except OperationalError as error:
-            raise StoreUnavailable(f"sqlite collection {self.collection!r}", "", str(error.orig)) from None
+    def begin(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, f"sqlite collection {self.collection!r}")

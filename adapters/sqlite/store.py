@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
+from ricochetdb.adapters.sqlite.alarms import SqliteAlarmLog
 from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row
@@ -25,6 +27,7 @@ from ricochetdb.adapters.sqlite.tables import (
     records,
 )
 from ricochetdb.application.ports import (
+    AlarmLog,
     Clock,
     DaqMessageLog,
     DeviceEventLog,
@@ -35,7 +38,7 @@ from ricochetdb.application.ports import (
     RecordRepository,
     Store,
 )
-from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound, StoreUnavailable
+from ricochetdb.domain.errors import ConcurrentUpdate, DamagedFile, DuplicateRecord, RecordNotFound, StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.processing import ProcessingResult
@@ -184,17 +187,36 @@ class SqliteProcessingRepository(Tables, ProcessingRepository):
 
 
 class SqliteStore(Store):
-    """A SQLite file; ``path`` ':memory:' gives a private in-memory database."""
+    """A SQLite file; ``path`` ':memory:' gives a private in-memory database.
 
-    def __init__(self, path: str, clock: Clock | None = None) -> None:
+    The schema is created (or migrated) on opening, unless ``prepare`` is False.
+    """
+
+    def __init__(self, path: str, clock: Clock | None = None, prepare: bool = True) -> None:
         self.path = path
         self.clock = clock or LocalClock()
         self.engine = create_sqlite_engine(path)
+        if not prepare:  # read what a file holds as it is (a damaged spool): no migration, no new table
+            return
         try:
             check_schema(self.engine, path)
             metadata.create_all(self.engine)
         except OperationalError as error:
+            self.engine.dispose()
             raise StoreUnavailable(f"sqlite database {path!r}", "", str(error.orig)) from None
+        except DatabaseError as error:
+            self.engine.dispose()
+            raise DamagedFile(f"sqlite database {path!r}", "", str(error.orig)) from None
+
+    def verify(self) -> None:
+        """Read the whole file once (``PRAGMA quick_check``); DamagedFile if SQLite finds it damaged."""
+        try:
+            with self.engine.connect() as connection:
+                verdict = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+        except DatabaseError as error:
+            raise DamagedFile(f"sqlite database {self.path!r}", "", str(error.orig)) from None
+        if verdict != ["ok"]:
+            raise DamagedFile(f"sqlite database {self.path!r}", "", "; ".join(verdict[:3]))
 
     def detectors(self, collection: str) -> RecordRepository[Detector]:
         return SqliteRecordRepository(self.engine, collection, DETECTORS)
@@ -217,11 +239,17 @@ class SqliteStore(Store):
     def processing(self, collection: str) -> ProcessingRepository:
         return SqliteProcessingRepository(self.engine, collection)
 
+    def alarms(self, collection: str) -> AlarmLog:
+        return SqliteAlarmLog(self.engine, collection)
+
     def documents(self, collection: str) -> DocumentQueries:
         return SqliteDocuments(self.engine, collection)
 
     def describe(self) -> str:
         return f"sqlite:///{self.path}"
+
+    def target(self) -> str:
+        return f"sqlite:///{os.path.abspath(self.path)}"
 
     def close(self) -> None:
         self.engine.dispose()

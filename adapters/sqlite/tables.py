@@ -99,3 +99,24 @@ processing_results = Table(
     Column("generated_us", BigInteger, nullable=False),
     Column("body", JsonText, nullable=False),
 )
+
+spool_meta = Table(
+    "spool_meta",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+"""Facts about the file as a spool: ``target``, the database its items are meant for."""
+
+set_aside = Table(
+    "set_aside",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("collection", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("item", JsonText, nullable=False),
+)
+"""Items a database refused (not because it was away), one row each, for a person to retry or discard."""

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {
-    "public": "ricochetdb",
+    "toplevel": "ricochetdb",
     "domain": "ricochetdb/domain",
     "application": "ricochetdb/application",
     "adapters": "ricochetdb/adapters",

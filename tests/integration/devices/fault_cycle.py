@@ -28,7 +28,7 @@ def fail_fast_then_recover(
     settle: Callable[[str], float] = lambda _fault: 0.1,
 ) -> None:
     """For each fault: the read raises ``error`` within 1 s; with the fault off (after ``settle(fault)``
-    seconds), ``recovered(reader.read())`` holds. Closes the reader and clears the fault at the end."""
+    seconds), ``recovered(reader.read().measurements)`` holds. Closes the reader and clears the fault at the end."""
     try:
         for fault, error in faults:
             emulator.fault = fault
@@ -38,7 +38,7 @@ def fail_fast_then_recover(
             assert time.monotonic() - started < 1.0, fault
             emulator.fault = "none"
             time.sleep(settle(fault))
-            assert recovered(reader.read()), fault
+            assert recovered(reader.read().measurements), fault
     finally:
         emulator.fault = "none"
         reader.close()

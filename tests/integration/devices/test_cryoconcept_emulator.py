@@ -15,7 +15,7 @@ from ricochetdb.adapters.devices.transport import Backoff
 from ricochetdb.adapters.emulators.cryoconcept import CryoConceptEmulator
 from ricochetdb.adapters.emulators.cryoconcept_json import CryoConceptJsonEmulator
 from ricochetdb.domain.errors import DeviceUnreachable
-from ricochetdb.domain.readings import stamp
+from ricochetdb.domain.polls import stamp_reply
 
 TIMEOUT = 0.3
 NOW = 1_738_324_800.0  # 2025-01-31T12:00:00Z
@@ -23,7 +23,8 @@ CRYO_UNITS = {
     "full_range": "K",
     "still": "K",
     "platine_4k": "K",
-    **{label: "mbar" for label in ("p1", "p2", "p3", "k3", "k4", "k5", "k6", "k8")},
+    **{label: "mbar" for label in ("p1", "p2", "p3")},
+    **{label: "" for label in ("k3", "k4", "k5", "k6", "k8")},  # no public source gives them a unit
     "pumping_turbo_speed": "%",
     **{f"r_mmr1_{n}": "Ohm" for n in (1, 2, 3)},
     "p_t": "%",
@@ -73,30 +74,33 @@ def build(emulator: CryoConceptEmulator | CryoConceptJsonEmulator) -> CryoConcep
 
 class TestCryoPage:
     def test_every_row_is_read_with_its_unit(self, cryo: CryoConceptEmulator) -> None:
-        measurements = build(cryo).read()
+        reply = build(cryo).read()
+        measurements = reply.measurements
         assert {m.label: m.unit for m in measurements} == CRYO_UNITS
+        assert reply.errors == []  # "Alarme | aucune" is a note, not a bad cell
         read = {m.label: m.value for m in measurements}
         assert 0.01 < read["full_range"] < 0.014  # type: ignore[operator]  # written with a decimal comma
         assert 3.5 < read["platine_4k"] < 4.5  # type: ignore[operator]
         assert read["pt"] == 1 and read["pumping_turbo_speed"] == 100
 
     def test_the_readings_are_storable(self, cryo: CryoConceptEmulator) -> None:
-        readings, refused = stamp("CRYO", cryo.host, build(cryo).read(), datetime.now(UTC))
-        assert refused == [] and len(readings) == len(CRYO_UNITS)
+        poll = stamp_reply("CRYO", cryo.host, build(cryo).read(), datetime.now(UTC))
+        assert poll.errors == () and len(poll) == len(CRYO_UNITS)
 
 
 class TestJsonDocument:
     def test_keys_units_and_the_device_time(self, json_cryo: CryoConceptJsonEmulator) -> None:
         reader = cryoconcept_json.build("JSON-CRYO", json_cryo.host, json_cryo.device_options())
-        measurements = reader.read()
+        reply = reader.read()
+        measurements = reply.measurements
         assert {m.label: m.unit for m in measurements} == JSON_UNITS  # null and NaN keys are skipped
-        assert {m.source_time for m in measurements} == {datetime.fromtimestamp(NOW, UTC)}
+        assert reply.source_time == datetime.fromtimestamp(NOW, UTC)
         assert isinstance({m.label: m.value for m in measurements}["p3"], float)  # sent as a string
-        assert reader.field_errors == []
+        assert reply.errors == []
 
     def test_the_readings_are_storable(self, json_cryo: CryoConceptJsonEmulator) -> None:
-        readings, refused = stamp("JSON-CRYO", json_cryo.host, build(json_cryo).read(), datetime.now(UTC))
-        assert refused == [] and len(readings) == len(JSON_UNITS)
+        poll = stamp_reply("JSON-CRYO", json_cryo.host, build(json_cryo).read(), datetime.now(UTC))
+        assert poll.errors == () and len(poll) == len(JSON_UNITS)
 
     def test_a_wrong_path_is_not_found(self, json_cryo: CryoConceptJsonEmulator) -> None:
         reader = cryoconcept_json.build("JSON-CRYO", f"{json_cryo.host}:{json_cryo.port}", {"timeout": TIMEOUT})

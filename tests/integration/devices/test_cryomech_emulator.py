@@ -11,7 +11,8 @@ import pytest
 from ricochetdb.adapters.devices import cryomech, cryomech_json
 from ricochetdb.adapters.devices import cryomech_codec as codec
 from ricochetdb.adapters.devices import cryomech_frames as frames
-from ricochetdb.adapters.devices.transport import Backoff, HttpTransport, TcpTransport
+from ricochetdb.adapters.devices.http_transport import HttpTransport
+from ricochetdb.adapters.devices.transport import Backoff, TcpTransport
 from ricochetdb.adapters.emulators.cryomech import CryomechEmulator
 from ricochetdb.adapters.emulators.cryomech_json import CryomechJsonEmulator
 from ricochetdb.application.ports import DeviceReader
@@ -38,8 +39,7 @@ def number(found: dict[str, Measurement], label: str) -> float:
 
 def read_after_backoff(reader: DeviceReader) -> list[Measurement]:
     time.sleep(0.03)
-    measurements: list[Measurement] = reader.read()
-    return measurements
+    return reader.read().measurements
 
 
 def expect(error: type[DeviceError], reader: DeviceReader) -> DeviceError:
@@ -68,14 +68,14 @@ def panel(modbus: CryomechEmulator) -> Iterator[CryomechEmulator]:
 
 def modbus_reader(emulator: CryomechEmulator, registers: int = frames.CPA2_COUNT) -> cryomech.CryomechReader:
     transport = TcpTransport(f"CMCPA {emulator.address}", quick_backoff(), port=emulator.port, timeout=TIMEOUT)
-    return cryomech.CryomechReader(transport, emulator.address, registers=registers)
+    return cryomech.CryomechReader("CMCPA", emulator.address, transport, registers=registers)
 
 
 class TestModbus:
     def test_the_built_reader_gets_every_label_of_a_running_compressor(self, panel: CryomechEmulator) -> None:
         reader = cryomech.build("CMCPA", "127.0.0.1", {**panel.device_options(), "timeout": TIMEOUT})
         assert isinstance(reader, DeviceReader)
-        found = by_label(reader.read())
+        found = by_label(reader.read().measurements)
         reader.close()
         assert set(found) == LABELS
         assert found["compressor_running"].value is True
@@ -89,10 +89,12 @@ class TestModbus:
 
     def test_a_55_register_read_adds_the_cpa3_block(self, panel: CryomechEmulator) -> None:
         reader = modbus_reader(panel, codec.CPA3_COUNT)
-        found = by_label(reader.read())
+        reply = reader.read()
         reader.close()
+        found = by_label(reply.measurements)
         assert set(found) == LABELS
         assert found["software_revision"].value == "3.1.4"
+        assert reply.errors == []  # the emulated CPA3 panel's two blocks agree
 
     def test_a_stop_write_is_echoed_and_the_pressures_equalise(self, panel: CryomechEmulator) -> None:
         transport = TcpTransport("CMCPA", port=panel.port, timeout=TIMEOUT)
@@ -100,7 +102,7 @@ class TestModbus:
         assert transport.exchange(request, frames.reply_complete) == request
         transport.close()
         reader = modbus_reader(panel)
-        found = by_label(reader.read())
+        found = by_label(reader.read().measurements)
         reader.close()
         assert found["compressor_running"].value is False
         assert found["operating_state"].value == 0
@@ -141,7 +143,7 @@ class TestModbus:
         self, panel: CryomechEmulator, fault: str, error: type[DeviceError]
     ) -> None:
         reader = modbus_reader(panel)
-        assert set(by_label(reader.read())) == LABELS
+        assert set(by_label(reader.read().measurements)) == LABELS
         panel.fault = fault
         caught = expect(error, reader)
         assert caught.record == f"CMCPA {panel.address}"
@@ -191,19 +193,20 @@ def json_reader(emulator: CryomechJsonEmulator, path: str = "/") -> cryomech_jso
     transport = HttpTransport(
         f"JSON-CMCPA {emulator.address}", quick_backoff(), base_url=f"http://127.0.0.1:{emulator.port}", timeout=TIMEOUT
     )
-    return cryomech_json.CryomechJsonReader(transport, emulator.address, path)
+    return cryomech_json.CryomechJsonReader("JSON-CMCPA", emulator.address, transport, path)
 
 
 class TestJson:
     def test_the_built_reader_gets_every_label(self, page: CryomechJsonEmulator) -> None:
         reader = cryomech_json.build("JSON-CMCPA", "127.0.0.1", {**page.device_options(), "timeout": TIMEOUT})
         assert isinstance(reader, DeviceReader)
-        found = by_label(reader.read())
+        reply = reader.read()
         reader.close()
+        found = by_label(reply.measurements)
         assert set(found) == LABELS
         assert found["low_pressure"].unit == "psi" and found["oil_temperature"].unit == "F"
         assert found["model"].value == "CPA1114" and found["software_revision"].value == "3.1.4"
-        assert all(m.source_time is not None for m in found.values())
+        assert reply.source_time is not None and reply.errors == []
 
     def test_an_unknown_path_is_refused(self, page: CryomechJsonEmulator) -> None:
         reader = json_reader(page, "/nowhere")
@@ -223,7 +226,7 @@ class TestJson:
         self, page: CryomechJsonEmulator, fault: str, error: type[DeviceError]
     ) -> None:
         reader = json_reader(page)
-        assert set(by_label(reader.read())) == LABELS
+        assert set(by_label(reader.read().measurements)) == LABELS
         page.fault = fault
         expect(error, reader)
         page.fault = "none"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ricochetdb.adapters.devices import scale
+from ricochetdb.adapters.devices.http_transport import HttpTransport
 from ricochetdb.adapters.devices.scale import ScaleReader
 from ricochetdb.adapters.devices.transport import Backoff
 from ricochetdb.adapters.emulators.scale import ScaleEmulator
@@ -22,7 +23,7 @@ from ricochetdb.domain.errors import (
     DeviceUnreachable,
     ValidationError,
 )
-from ricochetdb.domain.readings import Measurement
+from ricochetdb.domain.polls import DeviceReply
 
 TIMEOUT = 0.3
 # HTTP frames the body, so half a document is refused as such instead of timing out.
@@ -43,11 +44,16 @@ class FakeClock:
         return self.now
 
 
+def http(port: int, backoff: Backoff | None = None) -> HttpTransport:
+    return HttpTransport(f"JSON-SCALE 127.0.0.1:{port}", backoff or Backoff(), f"http://127.0.0.1:{port}", TIMEOUT)
+
+
 def reader_for(emulator: ScaleEmulator, path: str = "/") -> ScaleReader:
-    return ScaleReader("127.0.0.1", emulator.port, path, TIMEOUT, Backoff(base=0.01, maximum=0.02))
+    address = f"127.0.0.1:{emulator.port}"
+    return ScaleReader("JSON-SCALE", address, http(emulator.port, Backoff(base=0.01, maximum=0.02)), path)
 
 
-def read_eventually(reader: DeviceReader, within: float = 4.0) -> list[Measurement]:
+def read_eventually(reader: DeviceReader, within: float = 4.0) -> DeviceReply:
     deadline = time.monotonic() + within
     while True:
         try:
@@ -76,21 +82,22 @@ def reader(emulator: ScaleEmulator) -> Iterator[ScaleReader]:
 
 class TestPolling:
     def test_a_poll_gets_the_weight_in_kg_the_flag_and_the_scale_time(self, reader: ScaleReader) -> None:
-        weight, stable = reader.read()
+        reply = reader.read()
+        weight, stable = reply.measurements
         assert (weight.label, weight.unit, stable.label, stable.unit) == ("weight", "kg", "stable", "")
         assert weight.value == pytest.approx(48.0 + 12.5, abs=0.02)
         assert stable.value is True
-        assert weight.source_time == datetime.fromtimestamp(T0 + 30, UTC) == stable.source_time
+        assert reply.source_time == datetime.fromtimestamp(T0 + 30, UTC)
         assert isinstance(reader, DeviceReader) and reader.address.startswith("127.0.0.1:")
 
     def test_the_dewar_loses_weight_as_time_passes(self, reader: ScaleReader, emulator: ScaleEmulator) -> None:
         clock = emulator.clock
         assert isinstance(clock, FakeClock)
-        before = reader.read()[0].value
+        before = reader.read().measurements[0].value
         clock.now += 3600 * 10 + 60
         try:
             assert isinstance(before, float)
-            assert reader.read()[0].value == pytest.approx(before - 3.6, abs=0.02)
+            assert reader.read().measurements[0].value == pytest.approx(before - 3.6, abs=0.02)
         finally:
             clock.now -= 3600 * 10 + 60
 
@@ -99,7 +106,7 @@ class TestPolling:
         assert isinstance(clock, FakeClock)
         clock.now -= 28
         try:
-            assert reader.read()[1].value is False
+            assert reader.read().measurements[1].value is False
         finally:
             clock.now += 28
 
@@ -108,17 +115,17 @@ class TestPolling:
         dewar = ScaleEmulator(clock=FakeClock(T0 + 30), unit=unit)
         dewar.start()
         try:
-            weight = reader_for(dewar, "/weight").read()[0]
-            assert weight.value == pytest.approx(60.5, abs=0.01)
-            assert weight.source_time is not None
-            assert abs(weight.source_time - datetime.fromtimestamp(T0 + 30, UTC)) < timedelta(milliseconds=1)
+            reply = reader_for(dewar, "/weight").read()
+            assert reply.measurements[0].value == pytest.approx(60.5, abs=0.01)
+            assert reply.source_time is not None
+            assert abs(reply.source_time - datetime.fromtimestamp(T0 + 30, UTC)) < timedelta(milliseconds=1)
         finally:
             dewar.stop()
 
     def test_build_polls_the_emulator_from_its_options(self, emulator: ScaleEmulator) -> None:
         built = scale.build("JSON-SCALE", "127.0.0.1", emulator.device_options())
         try:
-            assert [m.label for m in built.read()] == ["weight", "stable"]
+            assert [m.label for m in built.read().measurements] == ["weight", "stable"]
         finally:
             built.close()
 
@@ -134,7 +141,7 @@ class TestFaults:
             reader.read()
         assert time.monotonic() - started < 2 * TIMEOUT + 0.2
         emulator.fault = "none"
-        assert [m.label for m in read_eventually(reader)] == ["weight", "stable"]
+        assert [m.label for m in read_eventually(reader).measurements] == ["weight", "stable"]
 
     def test_a_wrong_path_is_reported_as_an_http_error(self, emulator: ScaleEmulator) -> None:
         with pytest.raises(DeviceUnreachable, match="HTTP 404"):
@@ -145,13 +152,13 @@ class TestFaults:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         with pytest.raises(DeviceUnreachable):
-            ScaleReader("127.0.0.1", port, timeout=TIMEOUT).read()
+            ScaleReader("JSON-SCALE", f"127.0.0.1:{port}", http(port)).read()
 
 
 class TestBuild:
     def test_defaults_are_port_80_and_the_root_path(self) -> None:
         built = scale.build("JSON-SCALE", "scale.lab", {})
-        assert (built.address, built.path, built.transport.base_url) == ("scale.lab:80", "/", "http://scale.lab:80")
+        assert (built.address, built.path, built.transport.base_url) == ("scale.lab", "/", "http://scale.lab:80")
 
     @pytest.mark.parametrize(
         ("options", "field"),

@@ -116,6 +116,11 @@ class TestCodes:
         assert codec.flag_names(status.warnings) == ["coolant_in_high", "delta_pressure_high"]
         assert codec.flag_names(status.alarms) == ["static_pressure_low"]
 
+    def test_a_high_bit_sum_is_read_from_the_exact_float32(self) -> None:
+        status = codec.decode_registers(codec.encode_registers(replace(REST, alarms=2**30)))
+        assert status.alarms == 2**30  # 1073741800 before (the float's shortest decimal)
+        assert codec.flag_names(status.alarms) == ["inverter_comm_loss"]
+
     def test_an_undocumented_bit_is_named_by_its_position(self) -> None:
         assert codec.flag_names(2**31 | 1) == ["coolant_in_high", "bit_31"]
 
@@ -149,18 +154,48 @@ class TestCodes:
         assert [replace(REST, pressure_scale=c).pressure_unit for c in (0, 1, 2, 3)] == ["psi", "bar", "kPa", ""]
         assert [replace(REST, temperature_scale=c).temperature_unit for c in (0, 1, 2, 3)] == ["F", "C", "K", ""]
 
+    def test_state_16_must_resolve_the_previous_error(self) -> None:
+        assert codec.state_name(16) == "must_resolve_previous_error"  # was unknown_16
+
     def test_the_cpa3_block_adds_the_patch_level_and_exact_bit_sums(self) -> None:
         block = codec.Cpa3Block(7, 65.2, 65.5, 66.0, 66.3, 219.0, 219.0, 219.5, 219.3, -0.3, 0.0, 12345.5, 2**30 + 1, 0)
-        status = replace(REST, cpa3=block)
+        status = replace(REST, software_major=3, software_minor=1, warnings=2**30, cpa3=block)  # float32(2**30+1)
         registers = codec.encode_registers(status)
         assert len(registers) == 55
         assert registers[34] == 0x0700 and registers[47] == 0xFFFD  # address 35 high byte; address 48 = -3
         decoded = codec.decode_registers(registers)
         assert decoded == status
-        assert decoded.software_revision == "2.154.7"
-        found = {m.label: m.value for m in codec.measurements(decoded)}
+        assert decoded.software_revision == "3.1.7"
+        reply = codec.reply(decoded)
+        found = {m.label: m.value for m in reply.measurements}
         assert found["warnings"] == 2**30 + 1  # a float32 would have lost the low bit
         assert found["warning_flags"] == "coolant_in_high,inverter_comm_loss"
+        assert reply.errors == []
+
+    def test_a_cpa2_panel_read_with_55_registers_keeps_its_float_warnings_and_alarms(self) -> None:
+        # software 2.x serves zeros in the CPA3 block (public real-panel capture); it held the float block's
+        # warnings and alarms before, and reported none of them
+        panel = replace(REST, warnings=64, alarms=32768, cpa3=codec.Cpa3Block(0, *[0.0] * 11, 0, 0))
+        decoded = codec.decode_registers(codec.encode_registers(panel))
+        reply = codec.reply(decoded)
+        found = {m.label: m.value for m in reply.measurements}
+        assert (found["warnings"], found["warning_flags"]) == (64, "helium_high")
+        assert (found["alarms"], found["alarm_flags"]) == (32768, "three_phase_error")
+        assert found["software_revision"] == "2.154"
+        assert [e.field for e in reply.errors] == ["warnings", "alarms"]
+        assert all("float block is kept" in e.reason and "software 2.154" in e.reason for e in reply.errors)
+
+    def test_when_the_blocks_disagree_on_a_cpa3_panel_the_float_block_rules_and_it_is_reported(self) -> None:
+        block = codec.Cpa3Block(4, *[0.0] * 11, 1, 0)
+        panel = replace(REST, software_major=3, warnings=4096, alarms=0, cpa3=block)
+        reply = codec.reply(codec.decode_registers(codec.encode_registers(panel)))
+        found = {m.label: m.value for m in reply.measurements}
+        assert (found["warnings"], found["alarms"]) == (4096, 0)
+        assert [e.field for e in reply.errors] == ["warnings"]
+        assert "integer block says 1, float block 4096" in reply.errors[0].reason
+
+    def test_without_a_cpa3_block_nothing_is_compared(self) -> None:
+        assert codec.reply(replace(REST, warnings=1)).errors == []
 
 
 class TestReplyChecks:

@@ -17,7 +17,11 @@ from ricochetdb.domain.readings import Measurement, check_label, check_value
 
 
 def parse(document: object) -> dict[str, Measurement]:
-    return {m.label: m for m in parse_document(json.dumps(document).encode())}
+    return {m.label: m for m in parse_document(json.dumps(document).encode()).measurements}
+
+
+def errors(document: object) -> dict[str, str]:
+    return {e.field: e.reason for e in parse_document(json.dumps(document).encode()).errors}
 
 
 class TestContract:
@@ -56,18 +60,26 @@ class TestContract:
             "model": "CPA1114",
         }
 
-    def test_values_of_the_wrong_kind_are_skipped(self) -> None:
-        found = parse(
-            {
-                "operating_state": 2.5,
-                "low_pressure": "n/a",
-                "compressor_running": "maybe",
-                "panel_serial": [1],
-                "model": None,
-                "oil_temperature": True,
-            }
-        )
-        assert found == {}
+    def test_values_of_the_wrong_kind_are_field_errors_and_the_rest_is_kept(self) -> None:
+        document = {
+            "operating_state": 2.5,
+            "low_pressure": "n/a",
+            "compressor_running": "maybe",
+            "panel_serial": [1],
+            "model": None,
+            "oil_temperature": True,
+            "high_pressure": 290,
+        }
+        assert list(parse(document)) == ["high_pressure"]
+        found = errors(document)  # skipped silently before
+        assert sorted(found) == [
+            "compressor_running",
+            "low_pressure",
+            "oil_temperature",
+            "operating_state",
+            "panel_serial",
+        ]
+        assert found["operating_state"] == "2.5 is not an integer code"
 
     def test_running_accepts_the_usual_spellings(self) -> None:
         for raw, value in ((True, True), (0, False), ("ON", True), (" no ", False), ("1", True)):
@@ -89,15 +101,19 @@ class TestContract:
             }
         )
         assert {label: m.value for label, m in found.items()} == {"firmware": "v3", "Spare_1": 7, "flag": False}
+        assert sorted(errors({"bad.key": 1, "nested": {"a": 1}, "empty": None, "_id": 2})) == ["bad.key", "nested"]
 
-    def test_the_timestamp_becomes_the_source_time(self) -> None:
-        found = parse({"timestamp": "2026-01-31T12:00:00", "oil_temperature": 1})
-        assert found["oil_temperature"].source_time == datetime(2026, 1, 31, 12, tzinfo=UTC)
-        assert "timestamp" not in found
-        assert parse({"timestamp": 0, "oil_temperature": 1})["oil_temperature"].source_time == datetime(
-            1970, 1, 1, tzinfo=UTC
+    def test_the_timestamp_becomes_the_device_time(self) -> None:
+        def source_time(document: object) -> datetime | None:
+            return parse_document(json.dumps(document).encode()).source_time
+
+        assert source_time({"timestamp": "2026-01-31T12:00:00", "oil_temperature": 1}) == datetime(
+            2026, 1, 31, 12, tzinfo=UTC
         )
-        assert parse({"timestamp": "yesterday", "oil_temperature": 1})["oil_temperature"].source_time is None
+        assert "timestamp" not in parse({"timestamp": "2026-01-31T12:00:00", "oil_temperature": 1})
+        assert source_time({"timestamp": 0, "oil_temperature": 1}) == datetime(1970, 1, 1, tzinfo=UTC)
+        assert source_time({"timestamp": "yesterday", "oil_temperature": 1}) is None
+        assert "yesterday" in errors({"timestamp": "yesterday", "oil_temperature": 1})["timestamp"]
 
     @pytest.mark.parametrize("body", [b"", b"{", b"[1, 2]", b"42", b"\xff\xfe\x00", b"[" * 100_000])
     def test_a_body_that_is_not_a_json_object_is_a_protocol_error(self, body: bytes) -> None:
@@ -136,7 +152,7 @@ class TestProperties:
     @given(st.dictionaries(keys, values, max_size=12), st.sampled_from([None, 2]))
     def test_any_document_gives_storable_measurements(self, document: dict[str, object], indent: int | None) -> None:
         body = json.dumps(document, indent=indent).encode()
-        for measurement in parse_document(body):
+        for measurement in parse_document(body).measurements:
             assert check_label(measurement.label, "test") == measurement.label
             check_value(measurement.value, "test")
             assert isinstance(measurement.unit, str)

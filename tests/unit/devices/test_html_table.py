@@ -1,4 +1,4 @@
-"""The shared HTML table parser and label sanitiser: golden layouts and total, property-tested parsing."""
+"""The shared HTML page decoder, table parser, units and label sanitiser: golden layouts, total parsing."""
 
 from __future__ import annotations
 
@@ -10,17 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ricochetdb.adapters.devices.html_table import (
-    Quantity,
-    decode_body,
-    parse_page,
-    parse_quantity,
-    quantities,
-    snake_label,
-    unique_labels,
-)
-from ricochetdb.adapters.devices.imacrt import page_measurements
+from ricochetdb.adapters.devices.html_page import BadCell, Quantity, page_reply, quantities
+from ricochetdb.adapters.devices.html_table import decode_body, parse_page, snake_label, unique_labels
+from ricochetdb.adapters.devices.units import canonical_unit, parse_quantity
 from ricochetdb.domain.errors import DeviceProtocolError
+from ricochetdb.domain.polls import FieldError
 from ricochetdb.domain.readings import RESERVED_LABELS, Measurement, check_label
 
 LABEL = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
@@ -31,7 +25,11 @@ def table(*rows: list[str]) -> str:
 
 
 def read(page: str) -> list[Quantity]:
-    return quantities(parse_page(page).tables)
+    return quantities(parse_page(page).tables)[0]
+
+
+def bad(page: str) -> list[BadCell]:
+    return quantities(parse_page(page).tables)[1]
 
 
 class TestParsePage:
@@ -78,11 +76,44 @@ class TestLayouts:
         )
         assert read(page) == [
             Quantity("ch1_r", 2012, "Ohm"),
-            Quantity("ch1_t", 12.5, "K"),
+            Quantity("ch1_t", 0.0125, "K"),  # the header's mK scales the column (read as 12.5 K before)
             Quantity("ch1_status", 0, ""),
             Quantity("channel_2_r", 3000.0, "Ohm"),
             Quantity("channel_2_status", 1, ""),
         ]
+        assert bad(page) == []  # "-" is no value, not an error
+
+    def test_text_in_a_column_with_a_unit_is_a_bad_cell_and_the_row_is_kept(self) -> None:
+        page = table(
+            ["Channel", "R (Ω)", "T (K)", "Mode"], ["ch1", "OVER", "4.01", "auto"], ["ch2", "2012", "0.8", "1"]
+        )
+        assert read(page) == [
+            Quantity("ch1_t", 4.01, "K"),
+            Quantity("ch2_r", 2012, "Ohm"),
+            Quantity("ch2_t", 0.8, "K"),
+            Quantity("ch2_mode", 1, ""),
+        ]
+        assert bad(page) == [BadCell("ch1_r", "OVER")]  # "auto" sits in a column without unit: a note
+
+    def test_a_row_without_any_number_under_a_header_with_units_is_data_not_a_new_header(self) -> None:
+        page = table(["Channel", "R (Ω)", "T (K)", "Mode"], ["ch1", "OVER", "ERR", "auto"], ["ch2", "2012", "0.8", "1"])
+        assert bad(page) == [BadCell("ch1_r", "OVER"), BadCell("ch1_t", "ERR")]
+        assert [q.label for q in read(page)] == ["ch2_r", "ch2_t", "ch2_mode"]
+
+    def test_text_followed_by_a_unit_cell_is_a_bad_cell(self) -> None:
+        page = table(["P1", "ERR", "mbar"], ["P2", "--", "mbar"], ["still", "0,85 K"], ["Alarme", "aucune"])
+        assert read(page) == [Quantity("still", 0.85, "K")]
+        assert bad(page) == [BadCell("p1", "ERR")]
+
+    def test_prefixes_are_case_sensitive_as_on_instruments(self) -> None:
+        # before: "mΩ" and "MΩ" both read as megaohm, and a bare "k" as kelvin
+        assert parse_quantity("1.5 mΩ") == (0.0015, "Ohm")
+        assert parse_quantity("1.5 MΩ") == (1.5e6, "Ohm")
+        assert parse_quantity("2 mohm") == (0.002, "Ohm") and parse_quantity("2 Mohm") == (2e6, "Ohm")
+        assert parse_quantity("3 k") == (3, "k")
+        assert parse_quantity("3 K") == (3, "K")
+        assert canonical_unit("k") == ("k", 1.0)
+        assert read(table(["R", "12", "mΩ"], ["T", "4", "k"])) == [Quantity("r", 0.012, "Ohm"), Quantity("t", 4, "")]
 
     def test_units_are_normalised_and_scaled(self) -> None:
         page = table(["a", "2 kΩ"], ["b", "15 mK"], ["c", "3", "µW"], ["d", "1.5", "bar"], ["e", "20 °C"])
@@ -180,25 +211,28 @@ class TestRandomPages:
     ) -> None:
         page = render(*drawn).encode("utf-8")
         try:
-            measurements = page_measurements("CRYO 127.0.0.1", page, lambda _label: "")
+            reply = page_reply(page, lambda _label: "")
         except DeviceProtocolError:
             return
-        assert measurements
+        measurements = reply.measurements
+        assert measurements or reply.errors
+        assert all(isinstance(error, FieldError) for error in reply.errors)
         for measurement in measurements:
             assert isinstance(measurement, Measurement)
             assert LABEL.fullmatch(measurement.label)
             assert isinstance(measurement.value, int | float) and not isinstance(measurement.value, bool)
             assert not math.isnan(measurement.value)
-        assert len({m.label for m in measurements}) == len(measurements)
+        labels = [m.label for m in measurements] + [e.field for e in reply.errors]
+        assert len(set(labels)) == len(labels)
 
     @settings(deadline=None)
     @given(st.binary(max_size=400))
     def test_any_bytes_give_measurements_or_a_protocol_error(self, body: bytes) -> None:
         try:
-            measurements = page_measurements("MMR3 127.0.0.2", body, lambda _label: "")
+            reply = page_reply(body, lambda _label: "")
         except DeviceProtocolError:
             return
-        assert all(isinstance(m, Measurement) for m in measurements)
+        assert all(isinstance(m, Measurement) for m in reply.measurements)
 
     @given(st.text(max_size=40))
     def test_any_cell_is_a_quantity_or_none(self, text: str) -> None:

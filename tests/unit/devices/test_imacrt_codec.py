@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections.abc import Sequence
 
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ricochetdb.adapters.devices import imacrt
+from ricochetdb.adapters.devices.http_transport import HttpTransport
 from ricochetdb.adapters.devices.imacrt_codec import (
     Command,
     Parameter,
@@ -25,7 +27,7 @@ from ricochetdb.adapters.devices.imacrt_codec import (
     port_for,
     set_command,
 )
-from ricochetdb.adapters.devices.transport import HttpTransport, UdpTransport
+from ricochetdb.adapters.devices.transport import UdpTransport
 from ricochetdb.domain.errors import DeviceProtocolError, DeviceTimeout, ValidationError
 from ricochetdb.domain.readings import check_label
 
@@ -175,23 +177,29 @@ class TestUdpReader:
     def test_a_poll_asks_each_parameter_once_in_table_order(self) -> None:
         transport = ScriptedDatagrams([b"1\r\n"] * 18)
         reader = imacrt.ImacrtUdpReader("MGC3", "10.0.0.4", transport)
-        measurements = reader.read()
-        assert [m.label for m in measurements] == [p.label for p in poll_parameters("MGC3")]
+        reply = reader.read()
+        assert [m.label for m in reply.measurements] == [p.label for p in poll_parameters("MGC3")]
+        assert reply.errors == [] and reply.source_time is None
         assert transport.requests[:3] == [b"MGC3GET 1\n", b"MGC3GET 2\n", b"MGC3GET 3\n"]
 
-    def test_one_bad_field_is_reported_and_the_others_kept(self) -> None:
+    def test_one_bad_field_is_a_field_error_of_the_reply_and_the_others_are_kept(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         transport = ScriptedDatagrams([b"1\r\n", b"OVERFLOW\r\n"] + [b"2\r\n"] * 13)
         reader = imacrt.ImacrtUdpReader("MMR3", "10.0.0.2", transport)
-        measurements = reader.read()
-        assert len(measurements) == 14
-        assert "ch1_range" not in {m.label for m in measurements}
-        assert [e.field for e in reader.field_errors] == ["MMR3GET 4"]
+        with caplog.at_level(logging.DEBUG):
+            reply = reader.read()
+        assert len(reply.measurements) == 14
+        assert "ch1_range" not in {m.label for m in reply.measurements}
+        assert [e.field for e in reply.errors] == ["ch1_range"]
+        assert "MMR3GET 4" in reply.errors[0].reason and "OVERFLOW" in reply.errors[0].reason
+        assert caplog.records == []  # reported in the reply, not logged every cycle (15 warnings a cycle before)
 
     def test_when_every_field_is_bad_the_read_fails(self) -> None:
         reader = imacrt.ImacrtUdpReader("MMR3", "10.0.0.2", ScriptedDatagrams([b"?"] * 15))
         with pytest.raises(DeviceProtocolError, match="all 15 fields failed") as caught:
             reader.read()
-        assert caught.value.field == "MMR3GET 3"
+        assert (caught.value.record, caught.value.field) == ("MMR3 10.0.0.2", "ch1_resistance")
 
     def test_a_timeout_fails_the_whole_read_at_once(self) -> None:
         transport = ScriptedDatagrams([b"1", DeviceTimeout("MMR3 10.0.0.2", "", "no reply")])

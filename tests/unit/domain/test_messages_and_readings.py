@@ -42,11 +42,17 @@ class TestDaqBatch:
         with pytest.raises(ValidationError, match="cannot be stored"):
             validate_batch([{"topic": "t", "timestamp": 1, "x": object()}])
 
-    def test_ids_are_deterministic_and_differ_by_position(self) -> None:
+    def test_ids_are_deterministic_and_identical_messages_of_a_batch_are_kept_apart(self) -> None:
         batch = [{"topic": "t", "timestamp": 1.0, "v": 1}, {"topic": "t", "timestamp": 1.0, "v": 1}]
         first, second = validate_batch(batch), validate_batch(batch)
         assert [m.id for m in first] == [m.id for m in second]
         assert first[0].id != first[1].id
+
+    def test_a_message_resent_alone_keeps_its_id_wherever_it_stood(self) -> None:
+        message = {"topic": "t", "timestamp": 1.0, "v": 7}
+        (alone,) = validate_batch([message])
+        batch = validate_batch([{"topic": "t", "timestamp": 0.5}, message])
+        assert batch[1].id == alone.id
 
     @given(st.dictionaries(st.text(), st.integers() | st.text() | st.none()), st.integers(0, 5))
     def test_any_dict_either_validates_or_raises_a_validation_error(self, extra: dict[str, object], pos: int) -> None:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ricochetdb.entrypoints.api import Ricochet, connect
 
 __all__ = ["Ricochet", "RicochetError", "connect"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:
