@@ -12,6 +12,7 @@ from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, Document, RecordMapper
 from ricochetdb.adapters.memory_alarms import InMemoryAlarmLog
 from ricochetdb.adapters.memory_documents import InMemoryDocuments
+from ricochetdb.adapters.memory_rollups import InMemoryRollups
 from ricochetdb.application.ports import (
     AlarmLog,
     Clock,
@@ -24,6 +25,7 @@ from ricochetdb.application.ports import (
     ReadingRepository,
     ReadingStats,
     RecordRepository,
+    RollupRepository,
     Store,
     WriteReport,
 )
@@ -72,8 +74,9 @@ ReadingKey = tuple[str, str, datetime]
 
 
 class InMemoryReadingRepository(ReadingRepository):
-    def __init__(self, rows: dict[ReadingKey, Reading]) -> None:
+    def __init__(self, rows: dict[ReadingKey, Reading], rollups: RollupRepository) -> None:
         self.rows = rows
+        self.rollups = rollups
 
     def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
         report = WriteReport()
@@ -89,6 +92,7 @@ class InMemoryReadingRepository(ReadingRepository):
                     differing.append(reading.label)
             if differing:
                 report.conflicts.append(Conflict(poll.device, poll.timestamp, tuple(differing)))
+        self.rollups.apply(polls)
         return report
 
     def find(
@@ -180,6 +184,7 @@ class InMemoryStore(Store):
         self.event_rows: dict[str, list[DeviceEvent]] = {}
         self.results: dict[str, dict[str, ProcessingResult]] = {}
         self.alarm_logs: dict[str, InMemoryAlarmLog] = {}
+        self.rollup_state: dict[str, InMemoryRollups] = {}
 
     def detectors(self, collection: str) -> RecordRepository[Detector]:
         return InMemoryRecordRepository(self.records.setdefault(collection, {}), DETECTORS)
@@ -191,7 +196,14 @@ class InMemoryStore(Store):
         return InMemoryRecordRepository(self.records.setdefault(collection, {}), STREAMS)
 
     def readings(self, collection: str) -> ReadingRepository:
-        return InMemoryReadingRepository(self.reading_rows.setdefault(collection, {}))
+        return InMemoryReadingRepository(self.reading_rows.setdefault(collection, {}), self.rollups(collection))
+
+    def rollups(self, collection: str) -> RollupRepository:
+        rows = self.reading_rows.setdefault(collection, {})
+        return self.rollup_state.setdefault(collection, InMemoryRollups(collection, rows))
+
+    def reading_collections(self) -> list[str]:
+        return sorted(name for name, rows in self.reading_rows.items() if rows)
 
     def daq(self, collection: str) -> DaqMessageLog:
         return InMemoryDaqMessageLog(self.messages.setdefault(collection, {}))

@@ -23,6 +23,7 @@ from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.query import Query
 from ricochetdb.domain.readings import ClockSource, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.rollups import Bucket, Point, Tier
 
 R = TypeVar("R", bound=Detector | Run | Stream)
 
@@ -324,6 +325,14 @@ class Store(abc.ABC):
         """The collection as documents, for pymongo-style queries (the seed-compatible facade)."""
 
     @abc.abstractmethod
+    def rollups(self, collection: str) -> RollupRepository:
+        """The rollup tiers and latest values of a readings collection (see ``RollupRepository``)."""
+
+    @abc.abstractmethod
+    def reading_collections(self) -> list[str]:
+        """Every readings collection holding values, by name (from the latest values, not a scan)."""
+
+    @abc.abstractmethod
     def describe(self) -> str:
         """Where the data goes, with any password replaced by ``***``."""
 
@@ -389,3 +398,77 @@ class Notifier(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Release what the notifier holds."""
+
+
+SeriesKey = tuple[str, str]
+"""(device, label): one series of a readings collection."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One (device, label) of a readings collection as its latest stored value describes it."""
+
+    device: str
+    label: str
+    device_type: str
+    unit: str
+    latest: datetime
+
+
+@dataclass(frozen=True)
+class RetentionItem:
+    """What retention removes (or, on a dry run, would remove) from one collection and tier."""
+
+    collection: str
+    tier: str
+    before: datetime
+    rows: int
+    bytes: int
+    kept: tuple[str, ...] = ()
+    """Series left alone because their rollups do not account for every value (rebuild them first)."""
+
+
+class RollupRepository(abc.ABC):
+    """The rollup tiers (1m, 1h, 1d) and the latest value of every series of one readings collection.
+
+    The store's reading repository calls ``apply`` on every write of polls (poll loop, upload,
+    spool replay, sync), after storing them: it re-rolls exactly the buckets those polls touch from
+    the raw values stored, so a late, replayed or conflicting poll leaves every tier exact and a
+    second ``apply`` of the same polls changes nothing. Times are microseconds since the epoch.
+    """
+
+    @abc.abstractmethod
+    def apply(self, polls: Sequence[Poll]) -> None:
+        """Re-roll every bucket these (already stored) polls touch, and their series' latest values."""
+
+    @abc.abstractmethod
+    def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
+        """Every tier and latest value again from the raw values; a rerun after a kill gives the same. Series count."""
+
+    @abc.abstractmethod
+    def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
+        """Buckets of these series starting in [start, stop), oldest first (series without any are absent)."""
+
+    @abc.abstractmethod
+    def points(self, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Point]]:
+        """Raw numeric values (bools as 0/1) of these series in [start, stop), oldest first."""
+
+    @abc.abstractmethod
+    def series(self) -> list[Series]:
+        """Every series with a stored value, by device then label: O(series), never a scan of readings."""
+
+    @abc.abstractmethod
+    def latest(self) -> list[Reading]:
+        """The latest stored reading of every series, by device then label, from the latest values."""
+
+    @abc.abstractmethod
+    def retention(self, cutoffs: dict[str, int], delete: bool) -> list[RetentionItem]:
+        """Raw values (``"raw"``) and buckets of each tier older than its cutoff: counted, and deleted if asked.
+
+        Raw values of a series go only where its 1 min buckets account for every numeric value (and
+        a tier's buckets only where the next tier accounts for them); other series are named in ``kept``.
+        """
+
+    def expire_raw_after(self, seconds: int | None) -> bool:
+        """Let the database expire raw values ``seconds`` after their time (None: never); False if it cannot."""
+        return False

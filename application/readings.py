@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ricochetdb.application.history import DEFAULT_POINTS, History, HistoryQuery
 from ricochetdb.application.ports import ReadingStats, Store, WriteReport
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.flat_readings import polls_from_flat
@@ -23,6 +24,8 @@ class ReadingBook:
     def __init__(self, store: Store, collection: str) -> None:
         self.collection = check_collection(collection)
         self.repository = store.readings(self.collection)
+        self.rollups = store.rollups(self.collection)
+        self.history_query = HistoryQuery(self.rollups, store.clock, self.collection)
 
     def add(self, polls: Sequence[Poll], bulk_size: int = DEFAULT_BULK_SIZE) -> WriteReport:
         """Store polls; values already stored are skipped, values that differ from stored ones are reported."""
@@ -55,7 +58,31 @@ class ReadingBook:
         )
 
     def latest(self, device: str | None = None, since: datetime | None = None) -> list[Reading]:
-        return self.repository.latest(device, optional_utc(since, "readings query", "since"))
+        """The newest reading of every (device, label), from the latest values (a file written before they
+        existed is searched instead, until ``ricochetdb rollup --rebuild``); ``since`` leaves out older ones."""
+        since = optional_utc(since, "readings query", "since")
+        newest = self.latest_values()
+        if not newest:
+            return self.repository.latest(device, since)
+        return [r for r in newest if device in (None, r.device) and (since is None or r.timestamp >= since)]
+
+    def latest_values(self) -> list[Reading]:
+        """The latest reading of every (device, label), by device then label, in O(labels)."""
+        return self.rollups.latest()
+
+    def history(
+        self,
+        label: str,
+        device: str | None = None,
+        start: datetime | None = None,
+        stop: datetime | None = None,
+        points: int = DEFAULT_POINTS,
+        *,
+        interval: float | None = None,
+    ) -> History:
+        """At most ``points`` bins of ``label`` over [start, stop] (default: the last day), from the coarsest
+        tier that fits; ``interval`` (s) is what gaps are measured against (default: the median spacing)."""
+        return self.history_query.history(label, device, start, stop, points, interval)
 
     def stats(self, label: str, start: datetime, stop: datetime, device: str | None = None) -> ReadingStats:
         check_label(label, "readings query")

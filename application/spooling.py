@@ -27,6 +27,7 @@ from ricochetdb.application.ports import (
     ReadingStats,
     RecordRepository,
     ReplayReport,
+    RollupRepository,
     Shelf,
     Spool,
     Store,
@@ -366,6 +367,12 @@ class SpoolingStore(Store, Spool):
 
     def documents(self, collection: str) -> DocumentQueries:
         return self.primary.documents(collection)
+
+    def rollups(self, collection: str) -> RollupRepository:
+        return self.primary.rollups(collection)
+
+    def reading_collections(self) -> list[str]:
+        return self.primary.reading_collections()
 
     def readings(self, collection: str) -> ReadingRepository:
         return _SpoolingReadings(self.link, self.primary.readings(collection), self.spool.readings(collection))

@@ -148,3 +148,32 @@ def gaps(pieces: Sequence[Bucket], start: int, stop: int, allowed: float) -> lis
     if stop - pieces[-1].t_last > allowed:
         found.append((pieces[-1].t_last, stop))
     return sorted(found)
+
+
+def raw_bins(points: Sequence[Point], start: int, width: int) -> list[Bucket]:
+    """Raw points (time-ordered) combined straight into epoch-aligned bins, none starting before ``start``."""
+    found: list[Bucket] = []
+    first = 0
+    while first < len(points):
+        grid = floor_to(points[first][0], width)
+        last = first
+        while last < len(points) and points[last][0] < grid + width:
+            last += 1
+        found.append(bucket_of(max(start, grid), points[first:last]))
+        first = last
+    return found
+
+
+def point_spacing(points: Sequence[Point]) -> float | None:
+    """The median spacing between consecutive raw points, or None for fewer than two."""
+    spacings = sorted(after[0] - before[0] for before, after in itertools.pairwise(points))
+    if not spacings:
+        return None
+    middle = len(spacings) // 2
+    return float(spacings[middle]) if len(spacings) % 2 else (spacings[middle - 1] + spacings[middle]) / 2
+
+
+def point_gaps(points: Sequence[Point], start: int, stop: int, allowed: float) -> list[tuple[int, int]]:
+    """Every stretch longer than ``allowed`` without a raw point in [start, stop), the window's ends included."""
+    times = [start, *(time for time, _ in points), stop]
+    return [(before, after) for before, after in itertools.pairwise(times) if after - before > allowed]

@@ -21,6 +21,7 @@ from ricochetdb.adapters.mongo.reading_docs import (
     reading_doc_id,
     readings_from_doc,
 )
+from ricochetdb.adapters.mongo.rollups import MongoRollups
 from ricochetdb.application.ports import Conflict, ReadingRepository, ReadingStats, WriteReport
 from ricochetdb.domain.errors import (
     StoreUnavailable,
@@ -51,6 +52,7 @@ class MongoReadingRepository(MongoCollection, ReadingRepository):
         store = self._add_to_timeseries if self._prepare() else self._add_to_collection
         for chunk in bulks(polls, bulk_size):
             report.merge(store(chunk))
+        MongoRollups(self.context, self.name).apply(polls)  # after the raw values, from what is stored
         return report
 
     def _add_to_collection(self, chunk: list[Poll]) -> WriteReport:

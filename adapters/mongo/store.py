@@ -40,6 +40,8 @@ from ricochetdb.adapters.mongo.indexes import CollectionSetup
 from ricochetdb.adapters.mongo.processing import MongoProcessingRepository
 from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
+from ricochetdb.adapters.mongo.rollup_docs import LATEST_SUFFIX
+from ricochetdb.adapters.mongo.rollups import MongoRollups
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.ports import (
     AlarmLog,
@@ -50,6 +52,7 @@ from ricochetdb.application.ports import (
     R,
     ReadingRepository,
     RecordRepository,
+    RollupRepository,
     Store,
 )
 from ricochetdb.domain.errors import (
@@ -264,6 +267,16 @@ class MongoStore(Store):
 
     def documents(self, collection: str) -> DocumentQueries:
         return MongoDocuments(self._context, collection)
+
+    def rollups(self, collection: str) -> RollupRepository:
+        return MongoRollups(self._context, collection)
+
+    def reading_collections(self) -> list[str]:
+        with self._context.guard("*", "listing readings collections"):
+            names = self._context.database.list_collection_names()
+            latest = [name for name in names if name.endswith(LATEST_SUFFIX)]
+            held = [name for name in latest if self._context.database[name].find_one({}, {"_id": True}) is not None]
+        return sorted(name[: -len(LATEST_SUFFIX)] for name in held)
 
     def describe(self) -> str:
         return self._uri

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.mappers import poll_rows, reading_from_row, stored_value
+from ricochetdb.adapters.sqlite.rollups import apply_polls
 from ricochetdb.adapters.sqlite.tables import READING_COLUMNS, readings
 from ricochetdb.application.ports import Conflict, ReadingRepository, ReadingStats, WriteReport
 from ricochetdb.domain.polls import Poll, bulks, same_value
@@ -26,6 +27,10 @@ NUMERIC = ("integer", "real")
 
 
 class SqliteReadingRepository(Tables, ReadingRepository):
+    def __init__(self, engine: Engine, collection: str, rollups: bool = True) -> None:
+        super().__init__(engine, collection)
+        self.rollups = rollups
+
     def add(self, polls: Sequence[Poll], bulk_size: int = 1000) -> WriteReport:
         report = WriteReport()
         with self.begin() as connection:
@@ -35,6 +40,8 @@ class SqliteReadingRepository(Tables, ReadingRepository):
                 report.new += new
                 if new < len(rows):
                     report.conflicts.extend(self._conflicts(connection, chunk))
+            if self.rollups:  # the same transaction: raw values and their buckets commit together
+                apply_polls(connection, self.collection, polls)
         return report
 
     def _conflicts(self, connection: Connection, chunk: list[Poll]) -> list[Conflict]:

@@ -18,6 +18,8 @@ from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row
 from ricochetdb.adapters.sqlite.readings import SqliteReadingRepository
+from ricochetdb.adapters.sqlite.rollup_tables import create_rollup_tables
+from ricochetdb.adapters.sqlite.rollups import SqliteRollups
 from ricochetdb.adapters.sqlite.schema import check_schema
 from ricochetdb.adapters.sqlite.tables import (
     daq_messages,
@@ -36,6 +38,7 @@ from ricochetdb.application.ports import (
     R,
     ReadingRepository,
     RecordRepository,
+    RollupRepository,
     Store,
 )
 from ricochetdb.domain.errors import ConcurrentUpdate, DamagedFile, DuplicateRecord, RecordNotFound, StoreUnavailable
@@ -192,15 +195,18 @@ class SqliteStore(Store):
     The schema is created (or migrated) on opening, unless ``prepare`` is False.
     """
 
-    def __init__(self, path: str, clock: Clock | None = None, prepare: bool = True) -> None:
+    def __init__(self, path: str, clock: Clock | None = None, prepare: bool = True, rollups: bool = True) -> None:
         self.path = path
         self.clock = clock or LocalClock()
         self.engine = create_sqlite_engine(path)
+        self.keeps_rollups = rollups  # a spool holds readings only until replayed: it needs no rollups
         if not prepare:  # read what a file holds as it is (a damaged spool): no migration, no new table
             return
         try:
             check_schema(self.engine, path)
             metadata.create_all(self.engine)
+            with self.engine.begin() as connection:
+                create_rollup_tables(connection)
         except OperationalError as error:
             self.engine.dispose()
             raise StoreUnavailable(f"sqlite database {path!r}", "", str(error.orig)) from None
@@ -228,7 +234,14 @@ class SqliteStore(Store):
         return SqliteRecordRepository(self.engine, collection, STREAMS)
 
     def readings(self, collection: str) -> ReadingRepository:
-        return SqliteReadingRepository(self.engine, collection)
+        return SqliteReadingRepository(self.engine, collection, self.keeps_rollups)
+
+    def rollups(self, collection: str) -> RollupRepository:
+        return SqliteRollups(self.engine, collection)
+
+    def reading_collections(self) -> list[str]:
+        with self.engine.connect() as connection:
+            return [row[0] for row in connection.exec_driver_sql("SELECT DISTINCT collection FROM readings_latest")]
 
     def daq(self, collection: str) -> DaqMessageLog:
         return SqliteDaqMessageLog(self.engine, collection)

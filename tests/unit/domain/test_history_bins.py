@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rollups import DAY, HOUR, MINUTE, T0, assert_matches, series
+from rollup_checks import DAY, HOUR, MINUTE, T0, assert_matches, series
 
 from ricochetdb.domain.history_bins import (
     Segment,

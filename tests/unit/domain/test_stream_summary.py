@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_rollups import MINUTE, T0
+from rollup_checks import MINUTE, T0
 
 from ricochetdb.domain.history_bins import point_buckets
 from ricochetdb.domain.rollups import buckets_of

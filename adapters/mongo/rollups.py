@@ -1,0 +1,250 @@
+"""MongoDB rollups: ordinary collections per tier with a unique key, updated by idempotent upserts.
+
+``<collection>.rollup_1m``, ``.rollup_1h``, ``.rollup_1d`` hold one document per (device, label,
+start), ``<collection>.latest`` one per (device, label). After a write the reading repository calls
+``apply``: the touched minutes are re-rolled from the reading documents, then their hours from the
+minutes and their days from the hours; each bucket is replaced by ``_id`` (device|label|start), so a
+replay, a late poll or a rerun after a crash writes the same documents again. No transaction is
+needed: until the polls are re-applied (the spool replays what was not acknowledged), a bucket is
+at worst the one computed before them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, UpdateOne
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
+
+from ricochetdb.adapters.mongo.collections import MongoCollection, MongoContext, duplicate_positions
+from ricochetdb.adapters.mongo.documents import floor_ms
+from ricochetdb.adapters.mongo.reading_docs import reading_doc_id
+from ricochetdb.adapters.mongo.retention import mongo_retention, set_raw_ttl
+from ricochetdb.adapters.mongo.rollup_docs import (
+    LATEST_SUFFIX,
+    TIER_SUFFIX,
+    as_date,
+    bucket_doc,
+    bucket_row,
+    doc_points,
+    latest_doc,
+    latest_from_doc,
+    stored_readings,
+)
+from ricochetdb.adapters.rollup_arrays import BucketArrays, from_points, from_rows, points_arrays, roll_up
+from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_ranges, widen
+from ricochetdb.application.ports import RetentionItem, RollupRepository, Series, SeriesKey
+from ricochetdb.domain.polls import Poll
+from ricochetdb.domain.readings import Reading
+from ricochetdb.domain.rollups import SOURCE, TIERS, WIDTH_US, Bucket, Point, Tier, as_number, floor_to
+from ricochetdb.domain.validation import from_micros, to_micros
+
+_READY: set[tuple[int, str]] = set()
+_LOCK = threading.Lock()
+SERIES_INDEX = [("device", ASCENDING), ("label", ASCENDING), ("start", ASCENDING)]
+
+
+class MongoRollups(MongoCollection, RollupRepository):
+    """Tiers and latest values of one readings collection of a MongoDB database."""
+
+    kind = "readings"
+
+    def __init__(self, context: MongoContext, name: str) -> None:
+        super().__init__(context, name)
+        database = context.database
+        self.tiers: dict[str, Collection[dict[str, Any]]] = {
+            tier: database[f"{self.name}{TIER_SUFFIX}{tier}"] for tier in TIERS
+        }
+        self.newest = database[f"{self.name}{LATEST_SUFFIX}"]
+        self._indexes()
+
+    def _indexes(self) -> None:
+        """The unique series key of every tier, created once per database and collection."""
+        key = (id(self.context.database.client), f"{self.context.database.name}.{self.name}")
+        with _LOCK:
+            if key in _READY:
+                return
+            with self._guard("creating rollup indexes"):
+                for collection in self.tiers.values():
+                    collection.create_indexes([IndexModel(SERIES_INDEX, unique=True)])
+            _READY.add(key)
+
+    def _docs(self, device: str, labels: set[str], start: int, stop: int) -> list[dict[str, Any]]:
+        fields = {"timestamp": True, "_micros.timestamp": True, **{label: True for label in labels}}
+        query = {
+            "device": device,
+            "timestamp": {"$gte": floor_ms(as_date(start))[0], "$lt": floor_ms(as_date(stop + 999))[0]},
+        }
+        return list(self.collection.find(query, fields))
+
+    def _points(self, ranges: Sequence[Range]) -> dict[SeriesKey, list[Point]]:
+        """Raw numeric values of each range: one query per device over the hull of its ranges."""
+        by_device: dict[str, list[Range]] = {}
+        for item in ranges:
+            by_device.setdefault(item[0], []).append(item)
+        found: dict[SeriesKey, list[Point]] = {}
+        for device, held in by_device.items():
+            lo, hi = min(r[2] for r in held), max(r[3] for r in held)
+            points = doc_points(self._docs(device, {r[1] for r in held}, lo, hi), {r[1] for r in held}, lo, hi)
+            for _, label, start, stop in held:
+                inside = [p for p in points.get(label, []) if start <= p[0] < stop]
+                if inside:
+                    found.setdefault((device, label), []).extend(inside)
+        return found
+
+    def _bucket_rows(self, tier: Tier, ranges: Sequence[Range]) -> dict[SeriesKey, list[Any]]:
+        """Stored bucket rows of each range: one query over the hull of all of them."""
+        if not ranges:
+            return {}
+        lo, hi = min(r[2] for r in ranges), max(r[3] for r in ranges)
+        wanted: dict[SeriesKey, list[tuple[int, int]]] = {}
+        for device, label, start, stop in ranges:
+            wanted.setdefault((device, label), []).append((start, stop))
+        query = {
+            "device": {"$in": sorted({r[0] for r in ranges})},
+            "label": {"$in": sorted({r[1] for r in ranges})},
+            "start": {"$gte": as_date(lo), "$lt": as_date(hi)},
+        }
+        found: dict[SeriesKey, list[Any]] = {}
+        for doc in self.tiers[tier].find(query, sort=SERIES_INDEX):
+            row = bucket_row(doc)
+            key = (doc["device"], doc["label"])
+            if any(start <= row[0] < stop for start, stop in wanted.get(key, [])):
+                found.setdefault(key, []).append(row)
+        return found
+
+    def _replace(self, tier: Tier, ranges: Sequence[Range], made: dict[SeriesKey, BucketArrays]) -> None:
+        """Upsert the buckets just computed, then drop any other bucket of the ranges (idempotent both)."""
+        writes: list[Any] = []
+        kept: dict[SeriesKey, list[Any]] = {}
+        for (device, label), arrays in made.items():
+            for row in arrays.rows():
+                doc = bucket_doc(device, label, row)
+                writes.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
+                kept.setdefault((device, label), []).append(doc["start"])
+        for device, label, start, stop in ranges:
+            span = {"$gte": from_micros(start), "$lt": from_micros(stop), "$nin": kept.get((device, label), [])}
+            writes.append(DeleteMany({"device": device, "label": label, "start": span}))
+        if writes:
+            self.tiers[tier].bulk_write(writes, ordered=False)
+
+    def _reroll(self, touched: dict[SeriesKey, set[int]]) -> None:
+        for batch in in_batches(touched_ranges(touched, WIDTH_US["1m"])):
+            for tier in TIERS:
+                width = WIDTH_US[tier]
+                ranges = widen(batch, width)
+                source = SOURCE[tier]
+                if source is None:
+                    made = {k: from_points(*points_arrays(p), width) for k, p in self._points(ranges).items()}
+                else:
+                    below = self._bucket_rows(source, ranges)
+                    made = {key: roll_up(from_rows(rows), width) for key, rows in below.items()}
+                self._replace(tier, ranges, made)
+
+    def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
+        """Copy the stored reading of each series' newest time, unless a newer one is there already."""
+        by_poll: dict[tuple[str, int], set[str]] = {}
+        for (device, label), micros in newest.items():
+            by_poll.setdefault((device, micros), set()).add(label)
+        ids = {reading_doc_id(device, from_micros(micros)): labels for (device, micros), labels in by_poll.items()}
+        writes = []
+        for doc in self.collection.find({"_id": {"$in": sorted(ids)}}):
+            for reading in stored_readings(doc, ids.get(doc["_id"], set())):
+                fresh = latest_doc(reading)
+                newer = {"_id": fresh["_id"], "ts_us": {"$lte": fresh["ts_us"]}}
+                writes.append(UpdateOne(newer, {"$set": fresh}, upsert=True))
+        if writes:
+            try:
+                self.newest.bulk_write(writes, ordered=False)
+            except BulkWriteError as error:  # a newer value held the key: the upsert lost, as it should
+                duplicate_positions(error)
+
+    def apply(self, polls: Sequence[Poll]) -> None:
+        touched: dict[SeriesKey, set[int]] = {}
+        newest: dict[SeriesKey, int] = {}
+        for poll in polls:
+            micros = to_micros(poll.timestamp)
+            for label, value in poll.values.items():
+                newest[(poll.device, label)] = max(newest.get((poll.device, label), micros), micros)
+                if as_number(value) is not None:
+                    touched.setdefault((poll.device, label), set()).add(micros)
+        with self._guard("updating rollups"):
+            if newest:
+                self._update_latest(newest)
+            self._reroll(touched)
+
+    def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
+        """Device by device, a month at a time: every label's tiers and latest value from the reading documents."""
+        rebuilt: set[SeriesKey] = set()
+        with self._guard("rebuilding rollups"):
+            devices = sorted(self.collection.distinct("device"))
+            for device in devices:
+                first = self.collection.find_one({"device": device}, sort=[("timestamp", ASCENDING)])
+                last = self.collection.find_one({"device": device}, sort=[("timestamp", -1)])
+                if first is None or last is None:
+                    continue
+                day = WIDTH_US["1d"]
+                latest: dict[str, Reading] = {}
+                for month in range(
+                    floor_to(to_micros(first["timestamp"]), day), to_micros(last["timestamp"]) + 1, 30 * day
+                ):
+                    rebuilt |= self._rebuild_stretch(device, month, month + 30 * day, latest)
+                self._rebuild_latest(list(latest.values()))
+                if progress is not None:
+                    progress(f"{self.name}: {device} rolled up")
+        return len(rebuilt)
+
+    def _rebuild_stretch(self, device: str, start: int, stop: int, latest: dict[str, Reading]) -> set[SeriesKey]:
+        query = {
+            "device": device,
+            "timestamp": {"$gte": from_micros(start), "$lt": from_micros(stop)},
+        }
+        docs = list(self.collection.find(query))
+        labels = {label for doc in docs for label in (doc.get("units") or {})}
+        points = doc_points(docs, labels, start, stop)
+        for doc in docs:
+            for reading in stored_readings(doc, labels):
+                held = latest.get(reading.label)
+                if held is None or held.timestamp <= reading.timestamp:
+                    latest[reading.label] = reading
+        for label in labels:
+            made = from_points(*points_arrays(points.get(label, [])), WIDTH_US["1m"])
+            for tier in TIERS:
+                if tier != "1m":
+                    made = roll_up(made, WIDTH_US[tier])
+                self._replace(tier, [(device, label, start, stop)], {(device, label): made} if len(made) else {})
+        return {(device, label) for label in labels}
+
+    def _rebuild_latest(self, readings: list[Reading]) -> None:
+        writes = [ReplaceOne({"_id": (doc := latest_doc(r))["_id"]}, doc, upsert=True) for r in readings]
+        if writes:
+            self.newest.bulk_write(writes, ordered=False)
+
+    def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
+        with self._guard(f"reading {tier} buckets"):
+            rows = self._bucket_rows(tier, [(d, lab, start, stop) for d, lab in keys])
+        return {key: [Bucket(*row) for row in found] for key, found in rows.items()}
+
+    def points(self, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Point]]:
+        with self._guard("reading raw values"):
+            return self._points([(d, lab, start, stop) for d, lab in keys])
+
+    def latest(self) -> list[Reading]:
+        with self._guard("reading the latest values"):
+            docs = list(self.newest.find({}, sort=[("device", ASCENDING), ("label", ASCENDING)]))
+        return [latest_from_doc(doc) for doc in docs]
+
+    def series(self) -> list[Series]:
+        return [Series(r.device, r.label, r.device_type, r.unit, r.timestamp) for r in self.latest()]
+
+    def retention(self, cutoffs: dict[str, int], delete: bool) -> list[RetentionItem]:
+        with self._guard("applying retention"):
+            return mongo_retention(self, cutoffs, delete)
+
+    def expire_raw_after(self, seconds: int | None) -> bool:
+        with self._guard("setting the raw readings' TTL"):
+            set_raw_ttl(self.collection, seconds)
+        return True

@@ -1,0 +1,54 @@
+"""Which stretches of which series a write touches: contiguous bucket runs, cut into weekly batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ricochetdb.domain.rollups import WIDTH_US, floor_to
+
+Range = tuple[str, str, int, int]
+"""(device, label, start, stop): one stretch of one series, [start, stop) in microseconds."""
+BATCH_US = 7 * WIDTH_US["1d"]
+"""Re-rolling works a week of every touched series at a time, so a year-long upload stays in bounded memory."""
+
+
+def runs(starts: set[int], width: int) -> list[tuple[int, int]]:
+    """Sorted aligned bucket starts as contiguous [start, stop) runs."""
+    found: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        if found and found[-1][1] == start:
+            found[-1] = (found[-1][0], start + width)
+        else:
+            found.append((start, start + width))
+    return found
+
+
+def touched_ranges(touched: dict[tuple[str, str], set[int]], width: int) -> list[Range]:
+    """The buckets of ``width`` holding the touched times, as runs per series."""
+    return [
+        (device, label, lo, hi)
+        for (device, label), times in touched.items()
+        for lo, hi in runs({floor_to(t, width) for t in times}, width)
+    ]
+
+
+def widen(batch: list[Range], width: int) -> list[Range]:
+    """The runs of buckets of a coarser ``width`` that hold the ranges of ``batch``."""
+    spans: dict[tuple[str, str], set[int]] = {}
+    for device, label, lo, hi in batch:
+        spans.setdefault((device, label), set()).update(range(floor_to(lo, width), hi, width))
+    return [(device, label, lo, hi) for (device, label), starts in spans.items() for lo, hi in runs(starts, width)]
+
+
+def in_batches(ranges: list[Range]) -> Iterator[list[Range]]:
+    """The ranges cut at week boundaries (aligned to days), one batch per week, oldest first."""
+    pieces: dict[int, list[Range]] = {}
+    for device, label, start, stop in ranges:
+        cut = start
+        while cut < stop:
+            week = floor_to(cut, BATCH_US)
+            end = min(stop, week + BATCH_US)
+            pieces.setdefault(week, []).append((device, label, cut, end))
+            cut = end
+    for week in sorted(pieces):
+        yield pieces[week]
