@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rollup_checks import DAY, HOUR, MINUTE, T0, assert_matches, in_range
+from rollup_checks import DAY, HOUR, T0, assert_matches, in_range
 
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.polls import Poll, poll_from_values
@@ -67,7 +67,9 @@ def writes(draw: st.DrawFn) -> list[list[Poll]]:
 class TestIncremental:
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(writes())
-    def test_any_order_repetition_or_lateness_leaves_every_tier_exact(self, store: Store, batches: list[list[Poll]]) -> None:
+    def test_any_order_repetition_or_lateness_leaves_every_tier_exact(
+        self, store: Store, batches: list[list[Poll]]
+    ) -> None:
         collection = f"r{uuid.uuid4().hex[:8]}"
         for batch in batches:
             store.readings(collection).add(batch, bulk_size=7)
@@ -108,7 +110,11 @@ class TestIncremental:
 
 class TestRebuild:
     def test_a_rebuild_gives_what_the_writes_gave(self, store: Store) -> None:
-        polls = [poll(d, START + timedelta(seconds=37 * i), T=300 + 1e-3 * math.sin(i), P=i % 3 == 0) for i in range(400) for d in ("a", "b")]
+        polls = [
+            poll(d, START + timedelta(seconds=37 * i), T=300 + 1e-3 * math.sin(i), P=i % 3 == 0)
+            for i in range(400)
+            for d in ("a", "b")
+        ]
         store.readings("r").add(polls)
         rollups = store.rollups("r")
         keys = [(s.device, s.label) for s in rollups.series()]
