@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS, RecordMapper, processing_doc, processing_from_doc
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row, reading_from_row, reading_row
+from ricochetdb.adapters.sqlite.revisions import keep, revisions_of
 from ricochetdb.adapters.sqlite.tables import (
     daq_messages,
     device_events,
@@ -43,6 +45,7 @@ from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 from ricochetdb.domain.validation import to_micros
 
 
@@ -98,11 +101,12 @@ class SqliteRecordRepository(_Tables, RecordRepository[R]):
     def _record(self, body: dict[str, Any], revision: int) -> R:
         return self.mapper.from_doc({**body, "revision": revision})
 
-    def add(self, record: R) -> None:
+    def add(self, record: R, revision: Revision | None = None) -> None:
         row = {"collection": self.collection, "name": record.name, "kind": self.mapper.kind, "revision": 1}
         try:
             with self.begin() as connection:
                 connection.execute(records.insert().values(**row, **self._values(record)))
+                keep(connection, revision)
         except IntegrityError:
             raise DuplicateRecord(f"{self.mapper.kind} {record.name!r}", "name", "already exists") from None
         record.revision = 1
@@ -126,21 +130,37 @@ class SqliteRecordRepository(_Tables, RecordRepository[R]):
             rows = connection.execute(select(records.c.name).where(self.where, records.c.name.in_(list(names))))
             return {row.name for row in rows}
 
-    def save(self, record: R) -> None:
-        label = f"{self.mapper.kind} {record.name!r}"
+    def save(self, record: R, revision: Revision | None = None) -> None:
+        matching = and_(self.where, records.c.name == record.name, records.c.revision == record.revision)
         with self.begin() as connection:
             result = connection.execute(
-                records.update()
-                .where(self.where, records.c.name == record.name, records.c.revision == record.revision)
-                .values(revision=record.revision + 1, **self._values(record))
+                records.update().where(matching).values(revision=record.revision + 1, **self._values(record))
             )
             if result.rowcount == 1:
+                keep(connection, revision)
                 record.revision += 1
                 return
-            exists = connection.execute(select(records.c.name).where(self.where, records.c.name == record.name))
-            if exists.first() is None:
-                raise RecordNotFound(label, "name", "does not exist")
+            self._missing(connection, record)
+
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        matching = and_(self.where, records.c.name == record.name, records.c.revision == record.revision)
+        with self.begin() as connection:
+            if connection.execute(records.delete().where(matching)).rowcount == 1:
+                keep(connection, revision)
+                return
+            self._missing(connection, record)
+
+    def _missing(self, connection: Connection, record: R) -> None:
+        """Why a compare-and-set matched nothing: the record is gone, or someone changed it meanwhile."""
+        label = f"{self.mapper.kind} {record.name!r}"
+        exists = connection.execute(select(records.c.name).where(self.where, records.c.name == record.name))
+        if exists.first() is None:
+            raise RecordNotFound(label, "name", "does not exist")
         raise ConcurrentUpdate(label, "revision", "changed meanwhile")
+
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        with self.begin() as connection:
+            return [kept for kept in revisions_of(connection, self.collection, name) if kept.kind == self.mapper.kind]
 
 
 class SqliteReadingRepository(_Tables, ReadingRepository):
