@@ -4,27 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ricochetdb.adapters.processing_files import FolderProcessingFiles
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
-from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.application.spooling import ReplayReport, SpoolingStore
+from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.container import Container, build_container
-from ricochetdb.entrypoints.devices_config import PollConfig
+from ricochetdb.entrypoints.defaults import os_user
+
+if TYPE_CHECKING:
+    from ricochetdb.application.polling import Poller
+    from ricochetdb.entrypoints.devices_config import PollConfig
 
 
 class Ricochet:
     """One connection: ``.detectors``, ``.runs``, ``.streams``, ``.daq``, ``.readings`` on the default
-    collections, and ``*_book(collection)`` for any other collection. Use it as a context manager."""
+    collections, and ``*_book(collection)`` for any other collection. Use it as a context manager.
+
+    A record is corrected with ``book.update(name, changes)``, removed with ``book.delete(name)``, and
+    its revisions (who: ``.user``, the OS user; when: database time; fields before/after) are read with
+    ``book.history(name)``."""
 
     def __init__(self, container: Container) -> None:
         self.container = container
         self.collections: dict[str, str] = container.config.collections()
+        self.user = os_user()
 
     @property
     def store(self) -> Store:
@@ -41,7 +51,7 @@ class Ricochet:
 
     @property
     def streams(self) -> StreamBook:
-        return self.stream_book(self.collections["streams"])
+        return self.stream_book(self.collections["streams"], self.collections["detectors"])
 
     @property
     def daq(self) -> DaqLogger:
@@ -52,13 +62,15 @@ class Ricochet:
         return self.reading_book(self.collections["readings"])
 
     def detector_book(self, collection: str) -> DetectorBook:
-        return DetectorBook(self.store, collection)
+        """Detectors of ``collection``; one named by a run or stream of the default collections is not deleted."""
+        return DetectorBook(self.store, collection, self.user, used_by=[self.runs, self.streams])
 
     def run_book(self, collection: str, detector_collection: str) -> RunBook:
-        return RunBook(self.store, collection, detector_collection)
+        return RunBook(self.store, collection, detector_collection, self.user)
 
-    def stream_book(self, collection: str) -> StreamBook:
-        return StreamBook(self.store, collection)
+    def stream_book(self, collection: str, detector_collection: str | None = None) -> StreamBook:
+        """Streams of ``collection``; with ``detector_collection``, the detectors they name must exist there."""
+        return StreamBook(self.store, collection, detector_collection, self.user)
 
     def daq_logger(self, collection: str) -> DaqLogger:
         return DaqLogger(self.store, collection)
@@ -72,7 +84,8 @@ class Ricochet:
         return self.processing_loader(self.collections["processing"])
 
     def processing_loader(self, collection: str) -> ProcessingLoader:
-        return ProcessingLoader(self.store.processing(collection), FolderProcessingFiles())
+        """Results of ``collection``; a result for a stream missing from the default stream collection is rejected."""
+        return ProcessingLoader(self.store.processing(collection), FolderProcessingFiles(), self.streams)
 
     def poller(self, config: PollConfig) -> Poller:
         """A poller of the configured devices, stamping with this store's clock; close it when done."""
@@ -96,6 +109,8 @@ class Ricochet:
 
     def replay_spool(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
         """Deliver what the spool holds if the database answers (done after each poll cycle too)."""
+        if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
+            raise ValidationError("spool replay", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
         store = self.store
         return store.drain(bulk_size, max_items) if isinstance(store, SpoolingStore) else ReplayReport()
 

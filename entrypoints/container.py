@@ -8,34 +8,22 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from ricochetdb.adapters.clock import LocalClock
-from ricochetdb.adapters.devices.registry import build_reader
-from ricochetdb.adapters.mapping_file import load_mapping
-from ricochetdb.adapters.memory import InMemoryStore
-from ricochetdb.adapters.sqlite.archive import SqliteArchive
-from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.uris import parse_store_uri
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.application.spooling import SpoolingStore
+from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS as DEFAULT_COLLECTIONS
+from ricochetdb.entrypoints.defaults import DEFAULT_SPOOL, DEFAULT_URI
 from ricochetdb.entrypoints.devices_config import PollConfig
 
-DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
-DEFAULT_SPOOL = "./ricochetdb-spool.sqlite"
-DEFAULT_COLLECTIONS = {
-    "detectors": "lio_detector_info",
-    "runs": "lio_run_info",
-    "streams": "lio_stream_info",
-    "daq": "daq_messages",
-    "readings": "readings",
-    "events": "device_events",
-    "processing": "processing_results",
-}
+# Drivers and device modules are imported by the provider that needs them, so a command pays only for its own.
 
 
 def _sqlite(path: str) -> Iterator[Store]:
+    from ricochetdb.adapters.sqlite.store import SqliteStore
+
     store = SqliteStore(path)
     yield store
     store.close()
@@ -46,6 +34,9 @@ def _mongo(
 ) -> Iterator[Store]:
     """MongoDB, behind a local SQLite spool unless ``spool`` is empty."""
     from ricochetdb.adapters.mongo.store import MongoStore
+    from ricochetdb.adapters.sqlite.archive import SqliteArchive
+    from ricochetdb.adapters.sqlite.store import SqliteStore
+    from ricochetdb.application.spooling import SpoolingStore
 
     primary = MongoStore(uri, db_name=db_name, server_selection_timeout_ms=timeout_ms, timeseries=timeseries)
     if not spool:
@@ -59,6 +50,8 @@ def _mongo(
 
 
 def _memory() -> Iterator[Store]:
+    from ricochetdb.adapters.memory import InMemoryStore
+
     store = InMemoryStore()
     yield store
     store.close()
@@ -66,6 +59,9 @@ def _memory() -> Iterator[Store]:
 
 def build_poller(store: Store, config: PollConfig, events_collection: str) -> Poller:
     """A poller over every configured device; a bad device option is refused before anything runs."""
+    from ricochetdb.adapters.devices.registry import build_reader
+    from ricochetdb.adapters.mapping_file import load_mapping
+
     poller = Poller(store.clock, LocalClock(), load_mapping(config.mapping), store.events(events_collection))
     try:
         for device in config.devices:

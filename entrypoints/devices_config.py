@@ -151,17 +151,17 @@ def _refuse_duplicates(devices: list[DeviceConfig], origin: str) -> None:
     identities: dict[str, int] = {}
     endpoints: dict[tuple[str, str, int | None], int] = {}
     for index, device in enumerate(devices):
-        first = identities.setdefault(device.identity, index)
-        if first != index:
-            raise ValidationError(
-                f"{origin} devices[{index}]", "name", f"{device.identity!r} is already the identity of devices[{first}]"
-            )
         first = endpoints.setdefault(_endpoint(device), index)
         if first != index:
             raise ValidationError(
                 f"{origin} devices[{index}]",
                 "address",
                 f"{device.type} at {device.address!r} is already configured as devices[{first}]",
+            )
+        first = identities.setdefault(device.identity, index)
+        if first != index:
+            raise ValidationError(
+                f"{origin} devices[{index}]", "name", f"{device.identity!r} is already the identity of devices[{first}]"
             )
 
 
