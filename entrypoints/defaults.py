@@ -5,7 +5,6 @@ Kept apart from the container so that the command line can name them without imp
 
 from __future__ import annotations
 
-import getpass
 import os
 
 DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
@@ -28,6 +27,8 @@ def database_uri(given: str | None) -> str:
 
 def os_user() -> str:
     """Who is at the keyboard, as the operating system says (kept with every change of a record)."""
+    import getpass
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
