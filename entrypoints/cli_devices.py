@@ -197,6 +197,7 @@ def _demo(args: argparse.Namespace, api: Any) -> Any:
             "--db",
             f"{api.describe()} is not a local SQLite file: the demo writes emulated readings (--force to insist)",
         )
+    started = api.now()
     devices = start_cryostat()
     try:
         summary, _dead = _run(api, _config_of(devices, args.interval, api.collections["readings"]), args.cycles)
@@ -206,5 +207,4 @@ def _demo(args: argparse.Namespace, api: Any) -> Any:
         f"polled {len(devices)} emulated devices for {summary['cycles']} cycles into {api.describe()}: "
         f"{summary['stored']} readings stored, {summary['failures']} failures\n"
     )
-    columns = ("device_type", "device", "label", "value", "unit", "timestamp")
-    return [{c: getattr(r, c) for c in columns} for d in devices for r in api.readings.latest(d.address)]
+    return [{column: getattr(r, column) for column in args.columns} for r in api.readings.latest(None, started)]

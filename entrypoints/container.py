@@ -14,8 +14,7 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS as DEFAULT_COLLECTIONS
-from ricochetdb.entrypoints.defaults import DEFAULT_SPOOL, DEFAULT_URI
+from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS, DEFAULT_SPOOL, DEFAULT_URI
 from ricochetdb.entrypoints.devices_config import PollConfig
 
 # Drivers and device modules are imported by the provider that needs them, so a command pays only for its own.

@@ -214,3 +214,24 @@ def test_status_reports_runs_and_streams_left_open(cli) -> None:  # type: ignore
     status = json.loads(out)
     assert code == 0 and status["reachable"] is True and status["running"] == []
     assert status["left_open"][0].startswith("run 'run01' started 2026-01-24T03:00:00Z (")
+
+
+@pytest.mark.parametrize(
+    ("command", "mandatory"),
+    [
+        (["detector", "create"], "mandatory fields: name, acq_config, channel_config, status"),
+        (["run", "create"], "mandatory fields: name, detector"),
+        (["stream", "create"], "mandatory fields: name, acq_config, channel_config, comment"),
+        (["detector", "update"], "fields that may change: every field but the name"),
+        (["run", "update"], "fields that may change: description, extra"),
+        (["stream", "update"], "fields that may change: comment, status, acq_config, channel_config, extra"),
+        (["daq", "insert"], "mandatory fields of every message: topic, timestamp"),
+        (["stream", "add-detector"], "mandatory: --channel-config with det_name"),
+    ],
+)
+def test_the_help_of_each_json_command_names_its_fields_with_an_example(
+    command: list[str], mandatory: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert mandatory in help_text and ("example" in help_text or "e.g." in help_text)
