@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ricochetdb.application.bookkeeping import StreamBook
 from ricochetdb.application.ports import ProcessingRepository
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.processing import ProcessingResult, parse_processing
@@ -56,11 +57,37 @@ def compile_pattern(regexp: str) -> re.Pattern[str]:
 
 
 class ProcessingLoader:
-    """Loads a folder of processing files into one collection of results."""
+    """Loads a folder of processing files into one collection of results.
 
-    def __init__(self, repository: ProcessingRepository, files: ProcessingFiles) -> None:
+    With ``streams``, a result for a stream that book does not hold is rejected like a malformed file.
+    """
+
+    def __init__(
+        self, repository: ProcessingRepository, files: ProcessingFiles, streams: StreamBook | None = None
+    ) -> None:
         self.repository = repository
         self.files = files
+        self.streams = streams
+
+    def _reject(self, path: str, error: ValidationError, report: IngestReport) -> None:
+        where = self.files.reject(path, str(error))
+        logger.error("rejected %s (moved to %s): %s", path, where, error)
+        report.rejected.append((path, str(error)))
+
+    def _known_streams(
+        self, results: list[tuple[ProcessingResult, str]], report: IngestReport
+    ) -> list[tuple[ProcessingResult, str]]:
+        """The results whose stream exists; the others are rejected, naming the stream collection."""
+        if self.streams is None or not results:
+            return results
+        known = self.streams.repository.existing([result.stream_id for result, _ in results])
+        for result, path in results:
+            if result.stream_id not in known:
+                reason = f"does not exist in {self.streams.collection!r}"
+                self._reject(
+                    path, ValidationError(f"processing file {path}", f"stream_id {result.stream_id!r}", reason), report
+                )
+        return [(result, path) for result, path in results if result.stream_id in known]
 
     def parse_folder(self, folder: str, regexp: str, delete_files: bool = True) -> IngestReport:
         report = IngestReport()
@@ -69,9 +96,8 @@ class ProcessingLoader:
             try:
                 results.append((parse_processing(self.files.read(path), path), path))
             except ValidationError as error:
-                where = self.files.reject(path, str(error))
-                logger.error("rejected %s (moved to %s): %s", path, where, error)
-                report.rejected.append((path, str(error)))
+                self._reject(path, error, report)
+        results = self._known_streams(results, report)
         for result, path in sorted(results, key=lambda item: (item[0].stream_id, item[0].generated, item[1])):
             self._load(result, path, delete_files, report)
         return report

@@ -7,6 +7,7 @@ server, a replica set or a sharded cluster (no server-side JavaScript, no multi-
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,7 @@ from ricochetdb.adapters.mongo.indexes import CollectionSetup
 from ricochetdb.adapters.mongo.processing import MongoProcessingRepository
 from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
+from ricochetdb.adapters.mongo.revisions import MongoRevisionLog
 from ricochetdb.adapters.uris import redact
 from ricochetdb.application.ports import (
     AlarmLog,
@@ -62,6 +64,7 @@ from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.readings import ClockSource
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 
 
 class MongoClock:
@@ -88,8 +91,9 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
     def __init__(self, context: MongoContext, name: str, mapper: RecordMapper[R]) -> None:
         super().__init__(context, name)
         self.mapper = mapper
+        self.log = MongoRevisionLog(context, self.name)
 
-    def add(self, record: R) -> None:
+    def add(self, record: R, revision: Revision | None = None) -> None:
         label = f"{self.mapper.kind} {record.name!r}"
         self._prepare()
         with self._guard(f"adding {label}"):
@@ -98,6 +102,7 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
             except DuplicateKeyError:
                 raise DuplicateRecord(label, "name", "already exists") from None
         record.revision = 1
+        self.log.keep(revision)
 
     def get(self, name: str) -> R | None:
         with self._guard(f"reading {self.mapper.kind} {name!r}"):
@@ -116,23 +121,36 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
         with self._guard(f"looking up {self.mapper.kind}s"):
             return {doc["name"] for doc in self.collection.find({"name": {"$in": wanted}}, {"name": True})}
 
-    def save(self, record: R) -> None:
+    def save(self, record: R, revision: Revision | None = None) -> None:
         label = f"{self.mapper.kind} {record.name!r}"
         old = record.revision
-        # Records written before revisions existed have none: they count as revision 0.
-        expected: Any = old if old else {"$in": [0, None]}
         self._prepare()
         with self._guard(f"saving {label}"):
-            replaced = self.collection.replace_one(
-                {"name": record.name, "revision": expected}, record_doc(self.mapper, record, old + 1)
-            )
-            if replaced.matched_count == 1:
-                record.revision = old + 1
-                return
-            exists = self.collection.count_documents({"name": record.name}, limit=1)
-        if not exists:
+            replaced = self.collection.replace_one(self._current(record), record_doc(self.mapper, record, old + 1))
+            if replaced.matched_count != 1:
+                self._missing(record, label)
+        record.revision = old + 1
+        self.log.keep(revision)
+
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        label = f"{self.mapper.kind} {record.name!r}"
+        with self._guard(f"deleting {label}"):
+            if self.collection.delete_one(self._current(record)).deleted_count != 1:
+                self._missing(record, label)
+        self.log.keep(revision)
+
+    @staticmethod
+    def _current(record: R) -> dict[str, Any]:
+        """The filter of a compare-and-set; records written before revisions existed count as revision 0."""
+        return {"name": record.name, "revision": record.revision if record.revision else {"$in": [0, None]}}
+
+    def _missing(self, record: R, label: str) -> None:
+        if not self.collection.count_documents({"name": record.name}, limit=1):
             raise RecordNotFound(label, "name", "does not exist")
         raise ConcurrentUpdate(label, "revision", "changed meanwhile")
+
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        return self.log.find(self.mapper.kind, name)
 
 
 class MongoDaqMessageLog(MongoCollection, DaqMessageLog):

@@ -140,6 +140,11 @@ def test_poll_warns_at_start_about_runs_left_open(tmp_path: Path, caplog: pytest
     )
     assert main(["--db", db, "run", "create", '{"name": "crashed", "detector": "D"}']) == 0
     assert main(["--db", db, "run", "start", "crashed"]) == 0
-    (tmp_path / "devices.toml").write_text(dump_config(PollConfig(0.1, "r", [])))
-    assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "1"]) == 0
+    device = start_emulator("CPX200")
+    try:
+        config = PollConfig(0.1, "r", [DeviceEntry("CPX200", device.address, "r", device.options)])
+        (tmp_path / "devices.toml").write_text(dump_config(config))
+        assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "1"]) == 0
+    finally:
+        device.emulator.stop()
     assert any("run 'crashed' running since" in record.getMessage() for record in caplog.records)
