@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from ricochetdb.domain.errors import ValidationError
@@ -12,7 +15,13 @@ REJECTED = "rejected"
 
 
 class FolderProcessingFiles:
-    """Files of one folder (not its subfolders), matched on their name."""
+    """Files of one folder (not its subfolders), matched on their name.
+
+    ``now`` is the local clock (seconds since the epoch, as file modification times are).
+    """
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self.now = now
 
     def list(self, folder: str, pattern: re.Pattern[str]) -> list[str]:
         base = Path(folder)
@@ -26,6 +35,14 @@ class FolderProcessingFiles:
         except OSError as error:
             raise ValidationError(f"processing file {path}", "", f"cannot be read: {error.strerror}") from None
 
+    def age(self, path: str) -> timedelta:
+        """Time since the last modification; a file that vanished counts as settled (its read says why)."""
+        try:
+            modified = Path(path).stat().st_mtime
+        except OSError:
+            return timedelta.max
+        return timedelta(seconds=self.now() - modified)
+
     def delete(self, path: str) -> None:
         Path(path).unlink(missing_ok=True)
 
@@ -37,7 +54,8 @@ class FolderProcessingFiles:
         try:
             target_dir.mkdir(exist_ok=True)
             os.replace(source, target)
-            (target_dir / f"{source.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+            reason_file = target_dir / f"{source.name}.reason.txt"
+            reason_file.write_text(reason + "\n", encoding="utf-8", errors="backslashreplace")
         except OSError as error:
             return f"{path} (left in place: {error.strerror})"
         return str(target)

@@ -1,7 +1,7 @@
 """The ``ricochetdb`` command: bookkeeping, DAQ messages and readings from a shell.
 
 Exit codes: 0 done, 2 refused input (one line on stderr saying what and where),
-3 the database could not be reached.
+3 the database could not be reached or refuses us (login, rights, URI, TLS).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS
 from ricochetdb.adapters.uris import redact
-from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
+from ricochetdb.domain.errors import RicochetError, StoreConfigurationError, StoreUnavailable, ValidationError
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
 from ricochetdb.entrypoints import cli_devices, cli_ops
@@ -262,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print(args.handler(args, api), args)
     except StoreUnavailable as error:
         sys.stderr.write(f"ricochetdb: database unavailable: {redact(str(error))}\n")
+        return 3
+    except StoreConfigurationError as error:
+        sys.stderr.write(f"ricochetdb: database configuration refused: {redact(str(error))}\n")
         return 3
     except RicochetError as error:
         sys.stderr.write(f"ricochetdb: {redact(str(error))}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,12 @@ class FakeFolder:
     def __init__(self, files: dict[str, str]) -> None:
         self.files = {f"in/{name}": text for name, text in files.items()}
         self.rejected: dict[str, str] = {}
+        self.ages: dict[str, list[timedelta]] = {}
+
+    def age(self, path: str) -> timedelta:
+        """The next scripted age of ``path`` (one hour when none is scripted)."""
+        ages = self.ages.get(path)
+        return ages.pop(0) if ages else timedelta(hours=1)
 
     def list(self, folder: str, pattern: re.Pattern[str]) -> list[str]:
         return sorted(p for p in self.files if p.startswith(folder + "/") and pattern.fullmatch(p.split("/")[-1]))
