@@ -1,4 +1,11 @@
-"""The processing drop folder on the local disk; malformed files go to ``rejected/`` with their reason."""
+"""The processing drop folder on the local disk; malformed files go to ``rejected/`` with their reason.
+
+A file still being written is left for the next run. The rule: the size and modification time
+(nanoseconds) of every matching file are read, then again ``settle`` seconds later (one wait per
+run, none for an empty folder); a file whose size or time changed meanwhile is being written.
+A writer that pauses longer than ``settle`` in the middle of a file defeats it: writers should
+write under another name (one the pattern does not match) and rename, which is atomic.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,32 @@ import os
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from ricochetdb.domain.errors import ValidationError
 
 REJECTED = "rejected"
+SETTLE_SECONDS = 1.0
+
+
+def _signature(path: str) -> tuple[int, int] | None:
+    """Size and modification time in nanoseconds (None once the file is gone)."""
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 class FolderProcessingFiles:
     """Files of one folder (not its subfolders), matched on their name.
 
-    ``now`` is the local clock (seconds since the epoch, as file modification times are).
+    ``wait(seconds)`` is how the settle window passes (``time.sleep``; tests give their own).
     """
 
-    def __init__(self, now: Callable[[], float] = time.time) -> None:
-        self.now = now
+    def __init__(self, settle: float = SETTLE_SECONDS, wait: Callable[[float], None] = time.sleep) -> None:
+        self.settle = settle
+        self.wait = wait
 
     def list(self, folder: str, pattern: re.Pattern[str]) -> list[str]:
         base = Path(folder)
@@ -35,13 +52,17 @@ class FolderProcessingFiles:
         except OSError as error:
             raise ValidationError(f"processing file {path}", "", f"cannot be read: {error.strerror}") from None
 
-    def age(self, path: str) -> timedelta:
-        """Time since the last modification; a file that vanished counts as settled (its read says why)."""
-        try:
-            modified = Path(path).stat().st_mtime
-        except OSError:
-            return timedelta.max
-        return timedelta(seconds=self.now() - modified)
+    def busy(self, paths: list[str]) -> dict[str, str]:
+        """The files whose size or modification time changes within the settle window."""
+        if not paths:
+            return {}
+        before = {path: _signature(path) for path in paths}
+        self.wait(self.settle)
+        return {
+            path: f"changed within {self.settle:g} s, still being written: left for the next run"
+            for path in paths
+            if _signature(path) != before[path]
+        }
 
     def delete(self, path: str) -> None:
         Path(path).unlink(missing_ok=True)

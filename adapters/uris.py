@@ -137,9 +137,9 @@ def uri_secrets(uri: str) -> set[str]:
 
 
 def quotes_secret(text: str, secrets: set[str]) -> bool:
-    """Whether ``text`` holds one of ``secrets``, or a piece of one (between reserved characters) of 2+ characters."""
+    """Whether ``text`` holds one of ``secrets``, or a piece of one (between reserved characters) of 3+ characters."""
     for secret in secrets:
-        if secret in text or any(len(piece) > 1 and piece in text for piece in _RESERVED.split(secret)):
+        if secret in text or any(len(piece) > 2 and piece in text for piece in _RESERVED.split(secret)):
             return True
     return False
 

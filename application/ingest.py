@@ -1,7 +1,7 @@
 """The processing-results loader: load files newer than the database, then delete them.
 
-Order of work for one folder: leave for the next run every file modified less than
-``settle`` ago (it may still be being written); read and validate every other
+Order of work for one folder: leave for the next run every file still being written
+(the folder says which: see ``ProcessingFiles.busy``); read and validate every other
 matching file; reject the malformed ones and those the store cannot hold (reported
 with the reason, moved aside, never blocking the others); then, oldest generation
 first, store each result only if it is newer than the one held for its stream, and
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Protocol
 
 from ricochetdb.application.ports import ProcessingRepository
@@ -22,9 +21,6 @@ from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.processing import ProcessingResult, parse_processing
 
 logger = logging.getLogger(__name__)
-
-# A file modified more recently than this is left for the next run: it may still be being written.
-SETTLE = timedelta(seconds=10)
 
 
 class ProcessingFiles(Protocol):
@@ -36,8 +32,8 @@ class ProcessingFiles(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
-    def age(self, path: str) -> timedelta:
-        """Time since the file was last modified, by the clock of the machine it is on (negative if ahead)."""
+    def busy(self, paths: list[str]) -> dict[str, str]:
+        """The files among ``paths`` still being written, each with why: they are left for the next run."""
         ...
 
     def delete(self, path: str) -> None: ...
@@ -67,37 +63,27 @@ def compile_pattern(regexp: str) -> re.Pattern[str]:
 class ProcessingLoader:
     """Loads a folder of processing files into one collection of results."""
 
-    def __init__(self, repository: ProcessingRepository, files: ProcessingFiles, settle: timedelta = SETTLE) -> None:
+    def __init__(self, repository: ProcessingRepository, files: ProcessingFiles) -> None:
         self.repository = repository
         self.files = files
-        self.settle = settle
 
     def parse_folder(self, folder: str, regexp: str, delete_files: bool = True) -> IngestReport:
         report = IngestReport()
         results: list[tuple[ProcessingResult, str]] = []
-        for path in self.files.list(folder, compile_pattern(regexp)):
-            if self._unsettled(path, report):
+        paths = self.files.list(folder, compile_pattern(regexp))
+        busy = self.files.busy(paths)
+        for path in paths:
+            if path in busy:
+                logger.info("skipped %s: %s", path, busy[path])
+                report.skipped.append((path, busy[path]))
                 continue
             try:
-                content = self.files.read(path)
-                if self._unsettled(path, report):
-                    continue
-                results.append((parse_processing(content, path), path))
+                results.append((parse_processing(self.files.read(path), path), path))
             except ValidationError as error:
                 self._reject(path, error, report)
         for result, path in sorted(results, key=lambda item: (item[0].stream_id, item[0].generated, item[1])):
             self._load(result, path, delete_files, report)
         return report
-
-    def _unsettled(self, path: str, report: IngestReport) -> bool:
-        """Whether the file changed within ``settle`` (before or while it was read): then it waits."""
-        age = self.files.age(path)
-        if age >= self.settle:
-            return False
-        reason = f"modified {age.total_seconds():.1f} s ago, maybe still being written: left for the next run"
-        logger.info("skipped %s: %s", path, reason)
-        report.skipped.append((path, reason))
-        return True
 
     def _reject(self, path: str, error: ValidationError, report: IngestReport) -> None:
         where = self.files.reject(path, str(error))

@@ -101,7 +101,8 @@ def check_storable(document: Mapping[str, Any], record: str, field: str = "", li
     """
     size = _document_size(document.items(), record, field, 1)
     if size > limit:
-        raise _refused(record, field, f"{size:,} bytes once encoded, the store holds documents up to {limit:,}")
+        why = f"cannot be stored: {size:,} bytes once encoded, the store holds documents up to {limit:,}"
+        raise ValidationError(record, field, why)
     return size
 
 

@@ -27,12 +27,14 @@ from ricochetdb.domain.validation import check_collection
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 DUPLICATE_KEY = 11000
 NOT_FINITE = [float("nan"), float("inf"), float("-inf")]
-# Server error codes that say "not you" or "not this": waiting does not fix them, an operator does.
+# Server errors that say "not you" or "not this" (code: codeName, advice): waiting does not fix them,
+# an operator does. After a refused login the driver reports the same error inside a server
+# selection timeout, where only its text (with the codeName) is left.
 REFUSALS = {
-    11: "unknown user (UserNotFound): check the user name and authSource of the URI",
-    13: "no right to do this on the database (Unauthorized): grant the user readWrite on it",
-    18: "login refused (AuthenticationFailed): check the user name, password and authSource of the URI",
-    8000: "login refused (AtlasError): check the user name, password and authSource of the URI",
+    11: ("UserNotFound", "unknown user: check the user name and authSource of the URI"),
+    13: ("Unauthorized", "no right to do this on the database: grant the user readWrite on it"),
+    18: ("AuthenticationFailed", "login refused: check the user name, password and authSource of the URI"),
+    8000: ("AtlasError", "login refused: check the user name, password and authSource of the URI"),
 }
 # What the TLS layer says when a handshake can never succeed (a certificate, a protocol mismatch);
 # a connection cut in the middle of a handshake is an outage like any other.
@@ -83,8 +85,15 @@ def refusal(error: PyMongoError, text: str) -> str | None:
     if isinstance(error, ConfigurationError):
         return f"the client configuration is refused: {text}"
     if isinstance(error, OperationFailure) and error.code in REFUSALS:
-        return f"{REFUSALS[error.code]}: {text}"
-    if isinstance(error, ConnectionFailure) and any(marker in text for marker in TLS_REFUSALS):
+        name, advice = REFUSALS[error.code]
+        return f"{advice} ({name}): {text}"
+    if not isinstance(error, ConnectionFailure):
+        return None
+    raw = str(error)
+    for name, advice in REFUSALS.values():
+        if f"'codeName': '{name}'" in raw:
+            return f"{advice} ({name}): {text}"
+    if any(marker in raw for marker in TLS_REFUSALS):
         return f"the TLS handshake is refused (check tls, tlsCAFile and the server's certificate): {text}"
     return None
 
