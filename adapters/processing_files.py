@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ricochetdb.domain.errors import ValidationError
@@ -52,7 +52,7 @@ class FolderProcessingFiles:
         except OSError as error:
             raise ValidationError(f"processing file {path}", "", f"cannot be read: {error.strerror}") from None
 
-    def busy(self, paths: list[str]) -> dict[str, str]:
+    def busy(self, paths: Sequence[str]) -> dict[str, str]:
         """The files whose size or modification time changes within the settle window."""
         if not paths:
             return {}

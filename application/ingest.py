@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,7 +33,7 @@ class ProcessingFiles(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
-    def busy(self, paths: list[str]) -> dict[str, str]:
+    def busy(self, paths: Sequence[str]) -> dict[str, str]:
         """The files among ``paths`` still being written, each with why: they are left for the next run."""
         ...
 
