@@ -117,6 +117,21 @@ class TestRefusedLogins:
         assert "login refused" in one_line(captured.err.splitlines(keepends=True)[-1])
         assert "stored" not in captured.out and spooled(spool) == {}
 
+    @pytest.mark.xfail(strict=True, reason="integrator: poll_loop must re-raise StoreConfigurationError from upload")
+    def test_no_right_to_write_stops_poll_with_exit_3(
+        self, auth_host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        device = start_emulator("JSON-CRYO")
+        try:
+            config = tmp_path / "devices.toml"
+            entry = DeviceEntry(device.device_type, device.address, "readings", device.options)
+            config.write_text(dump_config(PollConfig(0.05, "readings", [entry])))
+            uri = f"mongodb://bob:{PASSWORD}@{auth_host}/{DATABASE}?authSource=admin"
+            assert run(uri, tmp_path / "spool.sqlite", "poll", "--config", str(config), "--cycles", "2") == 3
+        finally:
+            device.emulator.stop()
+        assert "no right" in capsys.readouterr().err and spooled(tmp_path / "spool.sqlite") == {}
+
     def test_an_unknown_user_is_exit_3(
         self, auth_host: str, tmp_path: Path, messages: str, capsys: pytest.CaptureFixture[str]
     ) -> None:
