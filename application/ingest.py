@@ -1,17 +1,19 @@
 """The processing-results loader: load files newer than the database, then delete them.
 
-Order of work for one folder: read and validate every matching file first; reject
-the malformed ones (reported with the reason, moved aside, never blocking the
-others); then, oldest generation first, store each result only if it is newer
-than the one held for its stream, and delete the file only once the store has
-acknowledged the write. A crash at any point therefore never deletes a file
-whose data is not stored.
+Order of work for one folder: leave for the next run every file still being written
+(the folder says which: see ``ProcessingFiles.busy``); read and validate every other
+matching file; reject the malformed ones and those the store cannot hold (reported
+with the reason, moved aside, never blocking the others); then, oldest generation
+first, store each result only if it is newer than the one held for its stream, and
+delete the file only once the store has acknowledged the write. A crash at any point
+therefore never deletes a file whose data is not stored.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,6 +33,10 @@ class ProcessingFiles(Protocol):
         ...
 
     def read(self, path: str) -> bytes: ...
+
+    def busy(self, paths: Sequence[str]) -> dict[str, str]:
+        """The files among ``paths`` still being written, each with why: they are left for the next run."""
+        ...
 
     def delete(self, path: str) -> None: ...
 
@@ -92,7 +98,13 @@ class ProcessingLoader:
     def parse_folder(self, folder: str, regexp: str, delete_files: bool = True) -> IngestReport:
         report = IngestReport()
         results: list[tuple[ProcessingResult, str]] = []
-        for path in self.files.list(folder, compile_pattern(regexp)):
+        paths = self.files.list(folder, compile_pattern(regexp))
+        busy = self.files.busy(paths)
+        for path in paths:
+            if path in busy:
+                logger.info("skipped %s: %s", path, busy[path])
+                report.skipped.append((path, busy[path]))
+                continue
             try:
                 results.append((parse_processing(self.files.read(path), path), path))
             except ValidationError as error:
@@ -103,7 +115,12 @@ class ProcessingLoader:
         return report
 
     def _load(self, result: ProcessingResult, path: str, delete_files: bool, report: IngestReport) -> None:
-        if self.repository.store_if_newer(result):
+        try:
+            newer = self.repository.store_if_newer(result)
+        except ValidationError as error:
+            self._reject(path, error, report)
+            return
+        if newer:
             report.loaded.append(path)
             logger.info("loaded %s (stream %s, generated %s)", path, result.stream_id, result.generated.isoformat())
             if delete_files:

@@ -1,8 +1,9 @@
 """The ``ricochetdb`` command: bookkeeping, DAQ messages, readings and polling from a shell.
 
 Exit codes: 0 done; 2 refused input (one line on stderr naming the record and the field);
-3 database unreachable; 4 done in part, said on stderr (every device failed in a poll cycle,
-files rejected by ingest, sync conflicts, items left in the spool); 1 an unexpected error.
+3 the database cannot be reached or refuses us (login, rights, URI, TLS); 4 done in part, said on
+stderr (every device failed in a poll cycle, files rejected by ingest, sync conflicts, items left in
+the spool); 1 an unexpected error.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ricochetdb.adapters.uris import parse_store_uri, redact
-from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
+from ricochetdb.domain.errors import RicochetError, StoreConfigurationError, StoreUnavailable, ValidationError
 from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS, database_uri
 from ricochetdb.entrypoints.edge import check_argv, read_uri_file
 from ricochetdb.entrypoints.output import INTERNAL_ERROR, REFUSED, UNREACHABLE, Outcome, fields, table, to_json
@@ -46,6 +46,9 @@ def run(args: argparse.Namespace, tokens: list[str]) -> int:
         return outcome.code
     except StoreUnavailable as error:
         sys.stderr.write(f"ricochetdb: database unavailable: {redact(str(error))}\n")
+        return UNREACHABLE
+    except StoreConfigurationError as error:
+        sys.stderr.write(f"ricochetdb: database configuration refused: {redact(str(error))}\n")
         return UNREACHABLE
     except RicochetError as error:
         sys.stderr.write(f"ricochetdb: {redact(str(error))}\n")

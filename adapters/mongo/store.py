@@ -11,7 +11,6 @@ import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -27,6 +26,7 @@ from ricochetdb.adapters.mongo.collections import (
     MongoContext,
     duplicate_positions,
     plain_text,
+    uri_refusal,
 )
 from ricochetdb.adapters.mongo.documents import (
     SEQUENCE,
@@ -42,7 +42,7 @@ from ricochetdb.adapters.mongo.processing import MongoProcessingRepository
 from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
 from ricochetdb.adapters.mongo.revisions import MongoRevisionLog
-from ricochetdb.adapters.uris import redact
+from ricochetdb.adapters.uris import redact_uri, uri_secrets
 from ricochetdb.application.ports import (
     AlarmLog,
     DaqMessageLog,
@@ -58,7 +58,7 @@ from ricochetdb.domain.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
     RecordNotFound,
-    ValidationError,
+    StoreConfigurationError,
 )
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
@@ -211,20 +211,14 @@ class MongoDeviceEventLog(MongoCollection, DeviceEventLog):
         return [device_event_from_doc(doc) for doc in docs]
 
 
-def _secrets(uri: str) -> set[str]:
-    """The password of ``uri`` as written and decoded (empty set if none)."""
-    userinfo = uri.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[0]
-    raw = userinfo.partition(":")[2]
-    return {secret for secret in (raw, unquote_plus(raw)) if secret}
-
-
 class MongoStore(Store):
     """A MongoDB database: a standalone server, a replica set or a sharded cluster.
 
     ``db_name`` defaults to the URI's path (``mongodb://host/ricochet``). ``timeseries=True``
     creates new readings collections as time-series collections (MongoDB 5.0+). A ``client``
     given by the caller (e.g. with a command listener) stays the caller's: ``close`` leaves it open.
-    The password never appears in ``describe()``, ``repr`` or any error.
+    The password never appears in ``describe()``, ``repr`` or any error. A URI the driver refuses
+    (or whose TLS files it cannot read) is a StoreConfigurationError, never an outage.
     """
 
     def __init__(
@@ -235,18 +229,21 @@ class MongoStore(Store):
         timeseries: bool = False,
         client: MongoClient[dict[str, Any]] | None = None,
     ) -> None:
-        self._uri = redact(uri)
-        guard = Guard(self._uri, _secrets(uri))
+        self._uri = redact_uri(uri)
+        secrets = uri_secrets(uri)
+        guard = Guard(self._uri, secrets)
         try:
             name = db_name or parse_uri(uri)["database"]
             durable: dict[str, Any] = {} if "journal" in parse_uri(uri)["options"] else {"journal": True}
             self._client = client or MongoClient(
                 uri, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms, **durable
             )
-        except (ConfigurationError, ValueError) as error:
-            raise ValidationError("MongoDB URI", self._uri, guard.scrub(str(error))) from None
+        except (ConfigurationError, ValueError, OSError) as error:
+            raise StoreConfigurationError("MongoDB URI", self._uri, guard.scrub(uri_refusal(error, secrets))) from None
         if not name:
-            raise ValidationError("MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name")
+            raise StoreConfigurationError(
+                "MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name"
+            )
         self._owns_client = client is None
         self.db_name = name
         nodes = ",".join(f"{host}:{port}" for host, port in sorted(parse_uri(uri)["nodelist"]))

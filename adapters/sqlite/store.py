@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, create_engine, event, select
@@ -57,8 +58,17 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (SQLite gives -wal/-shm the same mode).
+
+    A file that exists keeps its mode; one that cannot be created is left to SQLite to report.
+    """
+    with suppress(OSError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def create_sqlite_engine(path: str) -> Engine:
-    """An engine on a file (or ``:memory:``) with WAL and a busy timeout."""
+    """An engine on a file (or ``:memory:``) with WAL and a busy timeout; a new file is created mode 0600."""
     url = "sqlite://" if path in ("", ":memory:") else f"sqlite:///{path}"
     extra: dict[str, Any] = {"poolclass": StaticPool} if url == "sqlite://" else {}
     engine = create_engine(
@@ -66,6 +76,8 @@ def create_sqlite_engine(path: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 10},
         **extra,
     )
+    if url != "sqlite://":
+        event.listen(engine, "do_connect", lambda *_args: _create_private(path))
     event.listen(engine, "connect", _pragmas)
     return engine
 

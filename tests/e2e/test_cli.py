@@ -120,7 +120,7 @@ class TestBadInput:
         assert code == 3 and "database unavailable" in capsys.readouterr().err
         code = main(["--db", "postgres://user:s3cret@host/db", "detector", "list"])
         err = capsys.readouterr().err
-        assert code == 2 and "s3cret" not in err and "***" in err
+        assert code == 3 and "s3cret" not in err and "***" in err and "configuration refused" in err
 
 
 def test_the_console_script_is_installed() -> None:
