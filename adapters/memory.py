@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import math
 from collections.abc import Sequence
@@ -36,18 +37,25 @@ from ricochetdb.domain.polls import Poll, same_value
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.readings import Reading
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 
 
 class InMemoryRecordRepository(RecordRepository[R]):
-    def __init__(self, docs: dict[str, Document], mapper: RecordMapper[R]) -> None:
+    def __init__(self, docs: dict[str, Document], mapper: RecordMapper[R], revisions: list[Revision]) -> None:
         self.docs = docs
         self.mapper = mapper
+        self.kept = revisions
 
-    def add(self, record: R) -> None:
+    def _keep(self, revision: Revision | None) -> None:
+        if revision is not None:
+            self.kept.append(revision)
+
+    def add(self, record: R, revision: Revision | None = None) -> None:
         if record.name in self.docs:
             raise DuplicateRecord(f"{self.mapper.kind} {record.name!r}", "name", "already exists")
         record.revision = 1
         self.docs[record.name] = copy.deepcopy({**self.mapper.to_doc(record), "revision": 1})
+        self._keep(revision)
 
     def get(self, name: str) -> R | None:
         doc = self.docs.get(name)
@@ -59,14 +67,26 @@ class InMemoryRecordRepository(RecordRepository[R]):
     def existing(self, names: Sequence[str]) -> set[str]:
         return {name for name in names if name in self.docs}
 
-    def save(self, record: R) -> None:
+    def _check(self, record: R) -> None:
         stored = self.docs.get(record.name)
         if stored is None:
             raise RecordNotFound(f"{self.mapper.kind} {record.name!r}", "name", "does not exist")
         if stored["revision"] != record.revision:
             raise ConcurrentUpdate(f"{self.mapper.kind} {record.name!r}", "revision", "changed meanwhile")
+
+    def save(self, record: R, revision: Revision | None = None) -> None:
+        self._check(record)
         record.revision += 1
         self.docs[record.name] = copy.deepcopy({**self.mapper.to_doc(record), "revision": record.revision})
+        self._keep(revision)
+
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        self._check(record)
+        del self.docs[record.name]
+        self._keep(revision)
+
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        return [copy.deepcopy(k) for k in self.kept if k.name == name and k.kind == self.mapper.kind]
 
 
 ReadingKey = tuple[str, str, datetime]
@@ -185,15 +205,22 @@ class InMemoryStore(Store):
         self.results: dict[str, dict[str, ProcessingResult]] = {}
         self.alarm_logs: dict[str, InMemoryAlarmLog] = {}
         self.rollup_state: dict[str, InMemoryRollups] = {}
+        self.revision_rows: dict[str, list[Revision]] = {}
 
     def detectors(self, collection: str) -> RecordRepository[Detector]:
-        return InMemoryRecordRepository(self.records.setdefault(collection, {}), DETECTORS)
+        return InMemoryRecordRepository(
+            self.records.setdefault(collection, {}), DETECTORS, self.revision_rows.setdefault(collection, [])
+        )
 
     def runs(self, collection: str) -> RecordRepository[Run]:
-        return InMemoryRecordRepository(self.records.setdefault(collection, {}), RUNS)
+        return InMemoryRecordRepository(
+            self.records.setdefault(collection, {}), RUNS, self.revision_rows.setdefault(collection, [])
+        )
 
     def streams(self, collection: str) -> RecordRepository[Stream]:
-        return InMemoryRecordRepository(self.records.setdefault(collection, {}), STREAMS)
+        return InMemoryRecordRepository(
+            self.records.setdefault(collection, {}), STREAMS, self.revision_rows.setdefault(collection, [])
+        )
 
     def readings(self, collection: str) -> ReadingRepository:
         return InMemoryReadingRepository(self.reading_rows.setdefault(collection, {}), self.rollups(collection))

@@ -1,20 +1,23 @@
 """The processing-results loader: load files newer than the database, then delete them.
 
-Order of work for one folder: read and validate every matching file first; reject
-the malformed ones (reported with the reason, moved aside, never blocking the
-others); then, oldest generation first, store each result only if it is newer
-than the one held for its stream, and delete the file only once the store has
-acknowledged the write. A crash at any point therefore never deletes a file
-whose data is not stored.
+Order of work for one folder: leave for the next run every file still being written
+(the folder says which: see ``ProcessingFiles.busy``); read and validate every other
+matching file; reject the malformed ones and those the store cannot hold (reported
+with the reason, moved aside, never blocking the others); then, oldest generation
+first, store each result only if it is newer than the one held for its stream, and
+delete the file only once the store has acknowledged the write. A crash at any point
+therefore never deletes a file whose data is not stored.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ricochetdb.application.bookkeeping import StreamBook
 from ricochetdb.application.ports import ProcessingRepository
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.processing import ProcessingResult, parse_processing
@@ -30,6 +33,10 @@ class ProcessingFiles(Protocol):
         ...
 
     def read(self, path: str) -> bytes: ...
+
+    def busy(self, paths: Sequence[str]) -> dict[str, str]:
+        """The files among ``paths`` still being written, each with why: they are left for the next run."""
+        ...
 
     def delete(self, path: str) -> None: ...
 
@@ -56,28 +63,64 @@ def compile_pattern(regexp: str) -> re.Pattern[str]:
 
 
 class ProcessingLoader:
-    """Loads a folder of processing files into one collection of results."""
+    """Loads a folder of processing files into one collection of results.
 
-    def __init__(self, repository: ProcessingRepository, files: ProcessingFiles) -> None:
+    With ``streams``, a result for a stream that book does not hold is rejected like a malformed file.
+    """
+
+    def __init__(
+        self, repository: ProcessingRepository, files: ProcessingFiles, streams: StreamBook | None = None
+    ) -> None:
         self.repository = repository
         self.files = files
+        self.streams = streams
+
+    def _reject(self, path: str, error: ValidationError, report: IngestReport) -> None:
+        where = self.files.reject(path, str(error))
+        logger.error("rejected %s (moved to %s): %s", path, where, error)
+        report.rejected.append((path, str(error)))
+
+    def _known_streams(
+        self, results: list[tuple[ProcessingResult, str]], report: IngestReport
+    ) -> list[tuple[ProcessingResult, str]]:
+        """The results whose stream exists; the others are rejected, naming the stream collection."""
+        if self.streams is None or not results:
+            return results
+        known = self.streams.repository.existing([result.stream_id for result, _ in results])
+        for result, path in results:
+            if result.stream_id not in known:
+                reason = f"does not exist in {self.streams.collection!r}"
+                self._reject(
+                    path, ValidationError(f"processing file {path}", f"stream_id {result.stream_id!r}", reason), report
+                )
+        return [(result, path) for result, path in results if result.stream_id in known]
 
     def parse_folder(self, folder: str, regexp: str, delete_files: bool = True) -> IngestReport:
         report = IngestReport()
         results: list[tuple[ProcessingResult, str]] = []
-        for path in self.files.list(folder, compile_pattern(regexp)):
+        paths = self.files.list(folder, compile_pattern(regexp))
+        busy = self.files.busy(paths)
+        for path in paths:
+            if path in busy:
+                logger.info("skipped %s: %s", path, busy[path])
+                report.skipped.append((path, busy[path]))
+                continue
             try:
                 results.append((parse_processing(self.files.read(path), path), path))
             except ValidationError as error:
-                where = self.files.reject(path, str(error))
-                logger.error("rejected %s (moved to %s): %s", path, where, error)
-                report.rejected.append((path, str(error)))
+                self._reject(path, error, report)
+        results = self._known_streams(results, report)
         for result, path in sorted(results, key=lambda item: (item[0].stream_id, item[0].generated, item[1])):
             self._load(result, path, delete_files, report)
         return report
 
     def _load(self, result: ProcessingResult, path: str, delete_files: bool, report: IngestReport) -> None:
-        if self.repository.store_if_newer(result):
+        try:
+            newer = self.repository.store_if_newer(result)
+        except ValidationError as error:
+            self._reject(path, error, report)
+            return
+        if newer:
             report.loaded.append(path)
             logger.info("loaded %s (stream %s, generated %s)", path, result.stream_id, result.generated.isoformat())
             if delete_files:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ricochetdb.application.polling import Failure, FetchResult, Poller
 from ricochetdb.application.ports import Conflict, Shelf, Spool, Store, WriteReport
-from ricochetdb.domain.errors import RicochetError, StoreUnavailable
+from ricochetdb.domain.errors import RicochetError, StoreConfigurationError, StoreUnavailable
 from ricochetdb.domain.polls import Poll, count_values
 
 logger = logging.getLogger(__name__)
@@ -149,6 +149,9 @@ class PollLoop:
                 logger.warning("readings of %r kept in memory for the next cycle: %s", collection, error)
                 self.backlog[collection] = polls
                 continue
+            except StoreConfigurationError:  # a refused login or right: polling on would store nothing, stop
+                self.backlog[collection] = polls
+                raise
             except RicochetError as error:
                 report.store_error = str(error)
                 written = self._one_by_one(collection, polls)
@@ -168,6 +171,8 @@ class PollLoop:
                 report.merge(self.store.readings(collection).add([poll]))
             except StoreUnavailable:
                 self.backlog.setdefault(collection, []).append(poll)
+            except StoreConfigurationError:
+                raise
             except RicochetError as error:
                 refused.append((poll, str(error)))
         for poll, reason in refused:
@@ -200,5 +205,7 @@ class PollLoop:
         try:
             self.spool.replay(max_items=self.replay_per_cycle)
             report.spool_backlog = sum(self.spool.pending().values())
+        except StoreConfigurationError:
+            raise
         except RicochetError as error:
             logger.warning("spool replay: %s", error)

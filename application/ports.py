@@ -10,6 +10,7 @@ is skipped, never duplicated.
 from __future__ import annotations
 
 import abc
+import builtins
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,16 +24,21 @@ from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.query import Query
 from ricochetdb.domain.readings import ClockSource, Reading
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 from ricochetdb.domain.rollups import Bucket, Point, Tier
 
 R = TypeVar("R", bound=Detector | Run | Stream)
 
 
 class RecordRepository(abc.ABC, Generic[R]):
-    """One caller-named collection of named records (detectors, runs or streams)."""
+    """One caller-named collection of named records (detectors, runs or streams).
+
+    A change may carry its ``Revision``: the store keeps it with the change (in the same transaction
+    where the store has them; on MongoDB right after the record's single-document write).
+    """
 
     @abc.abstractmethod
-    def add(self, record: R) -> None:
+    def add(self, record: R, revision: Revision | None = None) -> None:
         """Insert a new record; raise DuplicateRecord if the name is taken (nothing written)."""
 
     @abc.abstractmethod
@@ -48,12 +54,23 @@ class RecordRepository(abc.ABC, Generic[R]):
         """Which of these names exist in the collection."""
 
     @abc.abstractmethod
-    def save(self, record: R) -> None:
+    def save(self, record: R, revision: Revision | None = None) -> None:
         """Replace the stored record if its revision still equals ``record.revision``.
 
         On success the stored revision, and ``record.revision``, go up by one.
         Raise ConcurrentUpdate if another writer got there first, RecordNotFound if it is gone.
         """
+
+    @abc.abstractmethod
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        """Remove the stored record if its revision still equals ``record.revision``.
+
+        Raise ConcurrentUpdate if another writer changed it meanwhile, RecordNotFound if it is gone.
+        """
+
+    @abc.abstractmethod
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        """Every revision kept for ``name`` in this collection, oldest first (also once it is deleted)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ from ricochetdb.application.ports import (
     WriteReport,
 )
 from ricochetdb.domain.alarms_records import AlarmEvent, OperatorAction
-from ricochetdb.domain.errors import DamagedFile, RicochetError, SpoolMismatch, StoreUnavailable
+from ricochetdb.domain.errors import (
+    DamagedFile,
+    RicochetError,
+    SpoolMismatch,
+    StoreConfigurationError,
+    StoreUnavailable,
+)
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.polls import Poll, count_values
@@ -88,7 +94,7 @@ def _replay_page(
     try:
         report.new += deliver(target, kind, collection, page.items, bulk_size)
     except RicochetError as error:
-        if shelf is None or isinstance(error, StoreUnavailable):
+        if shelf is None or isinstance(error, (StoreUnavailable, StoreConfigurationError)):
             raise
         report.new += _one_by_one(target, kind, collection, page.items, shelf, report)
     archive.forget(kind, collection, page.ids)
@@ -114,7 +120,7 @@ def _one_by_one(
     for item in items:
         try:
             new += deliver(target, kind, collection, [item], 1000)
-        except StoreUnavailable:
+        except (StoreUnavailable, StoreConfigurationError):
             raise
         except RicochetError as error:
             refused.append((item, str(error)))

@@ -13,23 +13,27 @@ from typing import Any
 
 from ricochetdb.application.ports import Kind, LocalArchive, RecordRepository, Store
 from ricochetdb.application.spooling import SPOOLED_KINDS, deliver, item_count
-from ricochetdb.domain.errors import DuplicateRecord
+from ricochetdb.domain.errors import DuplicateRecord, ValidationError
 
 RECORD_KINDS: tuple[Kind, ...] = ("detectors", "runs", "streams")
 
 
 @dataclass
 class SyncReport:
-    """Items pushed per ``kind:collection``, records already there, and conflicts (never overwritten)."""
+    """Items the target did not hold per ``kind:collection`` (``new``), items it held already, and conflicts.
 
-    pushed: dict[str, int] = field(default_factory=dict)
-    unchanged: int = 0
+    Device events count as new when sent: the target cannot tell which it held.
+    """
+
+    new: dict[str, int] = field(default_factory=dict)
+    already_there: int = 0
     conflicts: list[str] = field(default_factory=list)
 
-    def count(self, kind: str, collection: str, n: int) -> None:
-        if n:
+    def count(self, kind: str, collection: str, new: int, sent: int | None = None) -> None:
+        self.already_there += (new if sent is None else sent) - new
+        if new:
             key = f"{kind}:{collection}"
-            self.pushed[key] = self.pushed.get(key, 0) + n
+            self.new[key] = self.new.get(key, 0) + new
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -46,6 +50,8 @@ def _repository(target: Store, kind: Kind, collection: str) -> RecordRepository[
 
 def sync(archive: LocalArchive, target: Store, bulk_size: int = 1000) -> SyncReport:
     """Push every collection of ``archive`` to ``target``; safe to run again at any time."""
+    if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
+        raise ValidationError("sync", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
     report = SyncReport()
     for kind in RECORD_KINDS:
         for collection in archive.collections(kind):
@@ -56,8 +62,8 @@ def sync(archive: LocalArchive, target: Store, bulk_size: int = 1000) -> SyncRep
         for collection in archive.collections(kind):
             cursor = 0
             while (page := archive.page(kind, collection, cursor, bulk_size)).items:
-                deliver(target, kind, collection, page.items, bulk_size)
-                report.count(kind, collection, item_count(kind, page.items))
+                new = deliver(target, kind, collection, page.items, bulk_size)
+                report.count(kind, collection, new, item_count(kind, page.items))
                 cursor = page.cursor
     return report
 
@@ -77,7 +83,7 @@ def _records(archive: LocalArchive, target: Store, kind: Kind, collection: str, 
                 except DuplicateRecord:
                     remote = repository.get(record.name)
             if remote is not None and _same(remote, record):
-                report.unchanged += 1
+                report.already_there += 1
             else:
                 report.conflicts.append(f"{kind} {record.name!r} in {collection!r}: differs remotely, not overwritten")
 
@@ -93,7 +99,7 @@ def _processing(archive: LocalArchive, target: Store, collection: str, report: S
                 continue
             remote = repository.get(result.stream_id)
             if remote is not None and remote.same_content(result):
-                report.unchanged += 1
+                report.already_there += 1
             else:
                 report.conflicts.append(
                     f"processing result of stream {result.stream_id!r} in {collection!r}: the remote one is not older"

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+# Bounds of the parts of an error's text: a reason built from a 16 MB document or a driver's
+# message quoting one must not become 16 MB of stderr.
+RECORD_LIMIT = 300
+FIELD_LIMIT = 300
+REASON_LIMIT = 1000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit:,} more characters cut]"
+
 
 class RicochetError(RuntimeError):
     """Base of every error ricochetdb raises on purpose.
 
     ``record`` names what was refused (a run, a file, a device) and ``field`` the
-    part of it at fault, so a message read at 3 a.m. says where to look.
+    part of it at fault, so a message read at 3 a.m. says where to look. Each part
+    is clipped (see ``clip``) so that no error text carries a whole document.
     """
 
     def __init__(self, record: str, field: str, reason: str) -> None:
-        self.record = record
-        self.field = field
-        self.reason = reason
-        where = f"{record}: {field}" if field else record
-        super().__init__(f"{where}: {reason}")
+        self.record = clip(str(record), RECORD_LIMIT)
+        self.field = clip(str(field), FIELD_LIMIT)
+        self.reason = clip(str(reason), REASON_LIMIT)
+        where = f"{self.record}: {self.field}" if self.field else self.record
+        super().__init__(f"{where}: {self.reason}")
 
 
 class ValidationError(RicochetError):
@@ -39,7 +53,14 @@ class ConcurrentUpdate(RicochetError):
 
 
 class StoreUnavailable(RicochetError):
-    """The database cannot be reached or refused the operation."""
+    """The database cannot be reached: an outage, which the spool waits out."""
+
+
+class StoreConfigurationError(RicochetError):
+    """The database answers but refuses us: login refused, no right, malformed URI, TLS failure.
+
+    Not a StoreUnavailable: waiting does not fix it and nothing is spooled; an operator must.
+    """
 
 
 class DeviceError(RicochetError):

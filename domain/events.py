@@ -9,6 +9,7 @@ from typing import Literal
 
 from ricochetdb.domain.identity import content_id
 from ricochetdb.domain.polls import FieldError
+from ricochetdb.domain.storable import storable_text
 
 Health = Literal["ok", "partial", "degraded"]
 
@@ -49,12 +50,12 @@ class DeviceHealth:
         if error is not None:
             self.failures += 1
             state: Health = "degraded"
-            detail, fields = error, frozenset[str]()
+            detail, fields = storable_text(error), frozenset[str]()
         else:
             self.failures = 0
             fields = frozenset(e.field for e in field_errors)
             state = "partial" if fields else "ok"
-            detail = "; ".join(str(e) for e in field_errors)
+            detail = storable_text("; ".join(str(e) for e in field_errors))
         self.last_error = detail
         if state == self.state and fields == self.failing_fields:
             return None

@@ -10,6 +10,7 @@ from typing import Any
 
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.identity import canonical_json, content_id
+from ricochetdb.domain.storable import check_storable
 from ricochetdb.domain.validation import as_utc, check_keys, check_name, check_number
 
 MANDATORY = ("topic", "timestamp")
@@ -47,20 +48,21 @@ def validate_message(message: Any, position: int, occurrence: int = 0) -> DaqMes
     for key in message:
         if key.startswith("_"):
             raise ValidationError(record, key, "fields starting with '_' are reserved for the store")
+    body = dict(message)
+    check_storable(body, record)
     topic = check_name(message["topic"], record, "topic")
     timestamp = _timestamp(message["timestamp"], record)
-    body = dict(message)
     if isinstance(timestamp, datetime):
         body["timestamp"] = timestamp
-    try:
-        canonical_json(body)
-    except (TypeError, ValueError) as error:
-        raise ValidationError(record, "", f"holds a value that cannot be stored: {error}") from None
     return DaqMessage(content_id("daq", body, occurrence), topic, timestamp, body)
 
 
 def validate_batch(messages: Any) -> list[DaqMessage]:
-    """Validate every message before any is written: one bad message refuses the batch."""
+    """Validate every message before any is written: one bad message refuses the batch.
+
+    Each message is also checked against what the primary store can hold (64-bit integers,
+    UTF-8 text, nesting, the document size), so a store never takes part of a batch.
+    """
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
         raise ValidationError("DAQ batch", "", "expected a list of message dictionaries")
     seen: Counter[str] = Counter()

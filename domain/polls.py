@@ -15,6 +15,7 @@ from datetime import datetime
 
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.readings import ClockSource, Measurement, Reading, Value, check_label, check_value
+from ricochetdb.domain.storable import DOCUMENT_LIMIT, check_reading_value, storable_text
 from ricochetdb.domain.validation import as_utc
 
 
@@ -92,17 +93,21 @@ def stamp_reply(
     values: dict[str, Value] = {}
     units: dict[str, str] = {}
     errors = list(reply.errors)
+    size = 0
     for measurement in reply.measurements:
         try:
             label = check_label(measurement.label, f"{record} field {measurement.label!r}")
             if label in values:
                 raise ValidationError(f"{record} field {label!r}", label, "appears twice in one reply")
             value = check_value(measurement.value, f"{record} field {label!r}")
+            size += check_reading_value(value, record, label)
+            if size > DOCUMENT_LIMIT:
+                raise ValidationError(record, label, "the poll would be larger than a stored document may be")
         except ValidationError as error:
-            errors.append(FieldError(str(measurement.label), error.reason))
+            errors.append(FieldError(storable_text(str(measurement.label), 200), error.reason))
             continue
         values[label] = value
-        units[label] = measurement.unit
+        units[label] = storable_text(measurement.unit, 200)
     return Poll(device, device_type, when, values, units, clock, source, tuple(errors))
 
 
@@ -120,9 +125,13 @@ def poll_from_values(
     when = as_utc(timestamp, record, "timestamp")
     source = None if source_time is None else as_utc(source_time, record, "source_time")
     checked: dict[str, Value] = {}
+    size = 0
     for key, value in values.items():
         label = check_label(key, record)
         checked[label] = check_value(value, f"{record} {label}")
+        size += check_reading_value(checked[label], record, label)
+    if size > DOCUMENT_LIMIT:
+        raise ValidationError(record, "", "is larger than a stored document may be")
     if not checked:
         raise ValidationError(record, "", "holds no label field")
     given = dict(units or {})

@@ -6,7 +6,9 @@ File schema (UTF-8 JSON object)::
      "timestamp": "2026-11-24T03:00:00Z",      # generation time, ISO-8601 with timezone, mandatory
      "records": [{"detector": "FID1", ...}]}   # list of objects, mandatory (may be empty)
 
-Other top-level keys are kept with the result.
+Other top-level keys are kept with the result. A file whose content the primary store cannot
+hold (an integer beyond 64 bits, text that is not UTF-8, nesting too deep, a result over the
+document size limit) is refused like a malformed one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.identity import canonical_json
+from ricochetdb.domain.storable import check_storable
 from ricochetdb.domain.validation import as_utc, check_keys, check_name
 
 MANDATORY = ("stream_id", "timestamp", "records")
@@ -63,6 +66,8 @@ def parse_processing(text: str | bytes, name: str) -> ProcessingResult:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationError(record, "", f"is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ValidationError(record, "", "is nested too deeply to be read") from None
     if not isinstance(data, dict):
         raise ValidationError(record, "", "must hold a JSON object")
     for key in MANDATORY:
@@ -75,4 +80,5 @@ def parse_processing(text: str | bytes, name: str) -> ProcessingResult:
     if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
         raise ValidationError(record, "records", "must be a list of objects")
     extra = {key: value for key, value in data.items() if key not in MANDATORY}
+    check_storable({**data, "timestamp": generated, "source_file": name}, record)
     return ProcessingResult(stream, generated, records, extra, name)

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from ricochetdb.domain.errors import StateError, ValidationError
+from ricochetdb.domain.stream_entries import HistoryRecord as HistoryRecord
+from ricochetdb.domain.stream_entries import StreamDetector as StreamDetector
+from ricochetdb.domain.stream_entries import Temperature as Temperature
 from ricochetdb.domain.validation import (
     as_utc,
     check_keys,
     check_mapping,
     check_name,
-    check_number,
     check_order,
     optional_utc,
     require,
 )
 
 RESERVED_KEYS = frozenset({"_id", "revision"})
+EXTRA = "extra"
+"""The one key of a run or stream under which every field it does not know is kept."""
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far ahead of the database clock a start or stop date may be without ``allow_future``."""
 
 
 def _extra(data: Mapping[str, Any], known: frozenset[str], record: str) -> dict[str, Any]:
@@ -28,6 +34,48 @@ def _extra(data: Mapping[str, Any], known: frozenset[str], record: str) -> dict[
     for key in RESERVED_KEYS.intersection(data):
         raise ValidationError(record, key, "is managed by ricochetdb and may not be given")
     return {key: value for key, value in data.items() if key not in known}
+
+
+def _kept_under_extra(data: Mapping[str, Any], known: frozenset[str], record: str) -> dict[str, Any]:
+    """A run's or stream's unknown top-level fields, gathered under ``extra`` (a typo never becomes a field)."""
+    free = _extra(data, known, record)
+    given = free.pop(EXTRA, {})
+    if not isinstance(given, Mapping):
+        raise ValidationError(record, EXTRA, f"must be a dictionary, not {type(given).__name__}")
+    for key in set(free).intersection(given):
+        raise ValidationError(record, key, f"is given both at the top level and under {EXTRA!r}")
+    merged = {**given, **free}
+    return {EXTRA: merged} if merged else {}
+
+
+def unknown_fields(data: Mapping[str, Any], kind: str) -> list[str]:
+    """The top-level fields of a run or stream dict that will be kept under ``extra``."""
+    known = Run.KNOWN if kind == "run" else Stream.KNOWN | Stream.MANAGED
+    return [key for key in data if key not in known and key != EXTRA and key not in RESERVED_KEYS]
+
+
+def check_not_future(when: datetime, now: datetime, record: str, field_name: str) -> None:
+    """Refuse a date beyond the database clock plus a small tolerance (a typo in the year, say)."""
+    if when > now + CLOCK_TOLERANCE:
+        raise ValidationError(
+            record,
+            field_name,
+            f"{when.isoformat()} is in the future (database time {now.isoformat(timespec='seconds')});"
+            " use --allow-future (allow_future=True) if that is meant",
+        )
+
+
+def _check_changes(changes: Any, record: str, allowed: Iterable[str] | None) -> Mapping[str, Any]:
+    """A non-empty dict of fields to change, each one that may change after creation."""
+    if not isinstance(changes, Mapping) or not changes:
+        raise ValidationError(record, "", "give a non-empty dictionary of fields to change")
+    check_keys(changes, record)
+    allowed = None if allowed is None else tuple(allowed)
+    for key in changes:
+        if key == "name" or key in RESERVED_KEYS or (allowed is not None and key not in allowed):
+            what = "every field but the name" if allowed is None else ", ".join(allowed)
+            raise ValidationError(record, key, f"may not be changed (may change: {what})")
+    return changes
 
 
 def _record_name(data: Any, kind: str) -> str:
@@ -59,6 +107,14 @@ class Detector:
         require(data, cls.MANDATORY, record)
         extra = _extra(data, frozenset(cls.MANDATORY), record)
         return cls(name, data["acq_config"], data["channel_config"], data["status"], extra)
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Change any field but the name (configurations, status, free fields)."""
+        for key, value in _check_changes(changes, f"detector {self.name!r}", None).items():
+            if key in self.MANDATORY:
+                setattr(self, key, value)
+            else:
+                self.extra[key] = value
 
 
 class Dated:
@@ -131,12 +187,24 @@ class Run(Dated):
         name = _record_name(data, "run")
         record = f"run {name!r}"
         require(data, ("name", "detector"), record)
-        extra = _extra(data, cls.KNOWN, record)
+        extra = _kept_under_extra(data, cls.KNOWN, record)
         start, stop = _dates(data, record)
         description = data.get("description", "")
         if not isinstance(description, str):
             raise ValidationError(record, "description", "must be text")
         return cls(name, _run_detectors(data["detector"], record), start, stop, description, extra)
+
+    UPDATABLE: ClassVar[tuple[str, ...]] = ("description", EXTRA)
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Change the description or the free fields kept under ``extra``."""
+        changes = _check_changes(changes, self.label, self.UPDATABLE)
+        if "description" in changes:
+            if not isinstance(changes["description"], str):
+                raise ValidationError(self.label, "description", "must be text")
+            self.description = changes["description"]
+        if EXTRA in changes:
+            self.extra = _kept_under_extra({EXTRA: changes[EXTRA]}, frozenset(), self.label)
 
 
 def _run_detectors(value: Any, record: str) -> list[dict[str, Any]]:
@@ -157,84 +225,14 @@ def _run_detectors(value: Any, record: str) -> list[dict[str, Any]]:
     return detectors
 
 
-@dataclass(frozen=True)
-class HistoryRecord:
-    """One processing step of one detector in a stream (label, git commit, status)."""
-
-    timestamp: datetime
-    detector: str
-    label: str
-    code_commit: str
-    description: str = ""
-    processing_status: float | None = None
-    processing_conf: dict[str, Any] | None = None
-
-    @classmethod
-    def create(
-        cls,
-        stream: str,
-        timestamp: Any,
-        detector: Any,
-        label: Any,
-        code_commit: Any,
-        description: Any = "",
-        processing_status: Any = None,
-        processing_conf: Any = None,
-    ) -> HistoryRecord:
-        """Validate every field; processing_status is a fraction in [0, 1]."""
-        record = f"stream {stream!r} history"
-        when = as_utc(timestamp, record, "timestamp")
-        check_name(detector, record, "detector_name")
-        check_name(label, record, "label")
-        check_name(code_commit, record, "code_commit")
-        if not isinstance(description, str):
-            raise ValidationError(record, "description", "must be text")
-        status = None
-        if processing_status is not None:
-            status = check_number(processing_status, record, "processing_status")
-            if not 0.0 <= status <= 1.0:
-                raise ValidationError(record, "processing_status", f"must be within [0, 1], got {status}")
-        conf = None if processing_conf is None else check_mapping(processing_conf, record, "processing_conf")
-        return cls(when, detector, label, code_commit, description, status, conf)
-
-
-@dataclass(frozen=True)
-class StreamDetector:
-    """A detector added to a finished stream, with its configuration at the time."""
-
-    name: str
-    channel_config: dict[str, Any]
-    acq_config: dict[str, Any]
-    bbox_status: dict[str, Any]
-
-    @classmethod
-    def create(cls, stream: str, channel_config: Any, acq_config: Any, bbox_status: Any) -> StreamDetector:
-        """The detector's name is ``channel_config['det_name']`` (or ``['name']``)."""
-        record = f"stream {stream!r} detector"
-        channel = check_mapping(channel_config, record, "channel_config")
-        acq = check_mapping(acq_config, record, "acq_config")
-        bbox = check_mapping(bbox_status, record, "bbox_status")
-        name = channel.get("det_name", channel.get("name"))
-        if name is None:
-            raise ValidationError(record, "channel_config.det_name", "names no detector ('det_name' or 'name')")
-        return cls(check_name(name, record, "channel_config.det_name"), channel, acq, bbox)
-
-
-@dataclass(frozen=True)
-class Temperature:
-    """Mean and standard deviation of the 4 K temperature during a stream."""
-
-    mean: float
-    std: float
-
-    @classmethod
-    def create(cls, stream: str, mean: Any, std: Any) -> Temperature:
-        record = f"stream {stream!r} temperature"
-        value = check_number(mean, record, "mean_temp")
-        spread = check_number(std, record, "std_temp")
-        if spread < 0:
-            raise ValidationError(record, "std_temp", f"must not be negative, got {spread}")
-        return cls(value, spread)
+def _channels(value: Any, record: str) -> list[Any]:
+    """``channel_config``: a list whose ``det_name`` entries are detector names."""
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError(record, "channel_config", "must be a list")
+    for index, entry in enumerate(value):
+        if isinstance(entry, Mapping) and "det_name" in entry:
+            check_name(entry["det_name"], record, f"channel_config[{index}].det_name")
+    return list(value)
 
 
 @dataclass
@@ -269,15 +267,35 @@ class Stream(Dated):
         require(data, cls.MANDATORY, record)
         for key in cls.MANAGED.intersection(data):
             raise ValidationError(record, key, "is filled by add_detector/add_history_record/add_temperature")
-        extra = _extra(data, cls.KNOWN, record)
+        extra = _kept_under_extra(data, cls.KNOWN, record)
         acq = check_mapping(data["acq_config"], record, "acq_config")
-        channels = data["channel_config"]
-        if not isinstance(channels, (list, tuple)):
-            raise ValidationError(record, "channel_config", "must be a list")
+        channels = _channels(data["channel_config"], record)
         if not isinstance(data["comment"], str):
             raise ValidationError(record, "comment", "must be text")
         start, stop = _dates(data, record)
-        return cls(name, acq, list(channels), data["comment"], data.get("status"), start, stop, extra=extra)
+        return cls(name, acq, channels, data["comment"], data.get("status"), start, stop, extra=extra)
+
+    UPDATABLE: ClassVar[tuple[str, ...]] = ("comment", "status", "acq_config", "channel_config", EXTRA)
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Change the comment, status, configurations or the free fields kept under ``extra``."""
+        changes = _check_changes(changes, self.label, self.UPDATABLE)
+        if "comment" in changes and not isinstance(changes["comment"], str):
+            raise ValidationError(self.label, "comment", "must be text")
+        acq = check_mapping(changes.get("acq_config", self.acq_config), self.label, "acq_config")
+        channels = _channels(changes.get("channel_config", self.channel_config), self.label)
+        extra = _kept_under_extra({EXTRA: changes[EXTRA]}, frozenset(), self.label) if EXTRA in changes else self.extra
+        self.comment = changes.get("comment", self.comment)
+        self.status = changes.get("status", self.status)
+        self.acq_config, self.channel_config, self.extra = acq, channels, extra
+
+    @property
+    def detector_names(self) -> list[str]:
+        """Every detector the stream names: ``channel_config[].det_name``, added detectors, history."""
+        channels = [entry for entry in self.channel_config if isinstance(entry, Mapping) and "det_name" in entry]
+        named = [entry["det_name"] for entry in channels]
+        named += [entry.name for entry in self.detectors] + [entry.detector for entry in self.history]
+        return list(dict.fromkeys(named))
 
     def _refuse_while_running(self, field_name: str) -> None:
         if self.running:

@@ -6,29 +6,38 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ricochetdb.adapters.uris import redact
-from ricochetdb.application.alarms_desk import AlarmDesk
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
-from ricochetdb.application.poll_loop import Observer, PollLoop
-from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import ReplayReport, SetAside, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.application.spooling import replay, retry_set_aside
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.container import Container, build_container
-from ricochetdb.entrypoints.devices_config import PollConfig
+from ricochetdb.entrypoints.defaults import os_user
+
+if TYPE_CHECKING:
+    from ricochetdb.application.alarms_desk import AlarmDesk
+    from ricochetdb.application.poll_loop import Observer, PollLoop
+    from ricochetdb.application.polling import Poller
+    from ricochetdb.entrypoints.devices_config import PollConfig
 
 
 class Ricochet:
     """One connection: ``.detectors``, ``.runs``, ``.streams``, ``.daq``, ``.readings`` on the default
-    collections, and ``*_book(collection)`` for any other collection. Use it as a context manager."""
+    collections, and ``*_book(collection)`` for any other collection. Use it as a context manager.
+
+    A record is corrected with ``book.update(name, changes)``, removed with ``book.delete(name)``, and
+    its revisions (who: ``.user``, the OS user; when: database time; fields before/after) are read with
+    ``book.history(name)``."""
 
     def __init__(self, container: Container) -> None:
         self.container = container
         self.collections: dict[str, str] = container.config.collections()
+        self.user = os_user()
 
     @property
     def store(self) -> Store:
@@ -51,7 +60,7 @@ class Ricochet:
 
     @property
     def streams(self) -> StreamBook:
-        return self.stream_book(self.collections["streams"])
+        return self.stream_book(self.collections["streams"], self.collections["detectors"])
 
     @property
     def daq(self) -> DaqLogger:
@@ -61,21 +70,24 @@ class Ricochet:
     def readings(self) -> ReadingBook:
         return self.reading_book(self.collections["readings"])
 
-    @property
-    def processing(self) -> ProcessingLoader:
-        """The processing-results loader of the default collection (``processing_results``)."""
-        return self.processing_loader(self.collections["processing"])
-
     def detector_book(self, collection: str) -> DetectorBook:
-        book: DetectorBook = self.container.detectors(collection=collection)
+        """Detectors of ``collection``; one named by a run or stream of the default collections is not deleted."""
+        book: DetectorBook = self.container.detectors(
+            collection=collection, user=self.user, used_by=[self.runs, self.streams]
+        )
         return book
 
     def run_book(self, collection: str, detector_collection: str) -> RunBook:
-        book: RunBook = self.container.runs(collection=collection, detector_collection=detector_collection)
+        book: RunBook = self.container.runs(
+            collection=collection, detector_collection=detector_collection, user=self.user
+        )
         return book
 
-    def stream_book(self, collection: str) -> StreamBook:
-        book: StreamBook = self.container.streams(collection=collection)
+    def stream_book(self, collection: str, detector_collection: str | None = None) -> StreamBook:
+        """Streams of ``collection``; with ``detector_collection``, the detectors they name must exist there."""
+        book: StreamBook = self.container.streams(
+            collection=collection, detector_collection=detector_collection, user=self.user
+        )
         return book
 
     def daq_logger(self, collection: str) -> DaqLogger:
@@ -86,8 +98,14 @@ class Ricochet:
         book: ReadingBook = self.container.readings(collection=collection)
         return book
 
+    @property
+    def processing(self) -> ProcessingLoader:
+        """The processing-results loader of the default collection (``processing_results``)."""
+        return self.processing_loader(self.collections["processing"])
+
     def processing_loader(self, collection: str) -> ProcessingLoader:
-        loader: ProcessingLoader = self.container.processing(collection=collection)
+        """Results of ``collection``; a result for a stream missing from the default stream collection is rejected."""
+        loader: ProcessingLoader = self.container.processing(collection=collection, streams=self.streams)
         return loader
 
     def poller(self, config: PollConfig) -> Poller:
@@ -117,6 +135,8 @@ class Ricochet:
 
     def replay_spool(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
         """Deliver what the spool holds if the database answers (the poll loop does a little after each cycle)."""
+        if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
+            raise ValidationError("spool replay", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
         spool = self.spool
         return ReplayReport() if spool is None else spool.replay(bulk_size, max_items)
 

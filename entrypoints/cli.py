@@ -1,274 +1,165 @@
-"""The ``ricochetdb`` command: bookkeeping, DAQ messages and readings from a shell.
+"""The ``ricochetdb`` command: bookkeeping, DAQ messages, readings and polling from a shell.
 
-Exit codes: 0 done, 2 refused input (one line on stderr saying what and where),
-3 the database could not be reached.
+Exit codes: 0 done; 2 refused input (one line on stderr naming the record and the field);
+3 the database cannot be reached or refuses us (login, rights, URI, TLS); 4 done in part, said on
+stderr (every device failed in a poll cycle, files rejected by ingest, sync conflicts, items left in
+the spool); 1 an unexpected error.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
-import time
-from collections.abc import Callable, Sequence
-from importlib.metadata import version
-from typing import Any
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any, NoReturn
 
-from ricochetdb.adapters.documents import DETECTORS, RUNS, STREAMS
-from ricochetdb.adapters.uris import redact
-from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
-from ricochetdb.domain.readings import Reading
-from ricochetdb.domain.records import Detector, Run, Stream
-from ricochetdb.entrypoints import cli_alarms, cli_devices, cli_ops, cli_web
-from ricochetdb.entrypoints.api import Ricochet, connect
-from ricochetdb.entrypoints.container import DEFAULT_COLLECTIONS
-from ricochetdb.entrypoints.edge import parse_datetime, parse_since, read_json, read_uri_file, with_dates
-from ricochetdb.entrypoints.output import table, to_json
+from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS
 
-logger = logging.getLogger("ricochetdb")
-Handler = Callable[[argparse.Namespace, Ricochet], Any]
-
-RUN_COLUMNS = ("name", "detector", "start_date", "stop_date", "description")
-STREAM_COLUMNS = ("name", "status", "start_date", "stop_date", "comment")
-READING_COLUMNS = ("device_type", "device", "label", "value", "unit", "timestamp")
-
-
-def _doc(record: Detector | Run | Stream) -> dict[str, Any]:
-    if isinstance(record, Detector):
-        return DETECTORS.to_doc(record)
-    if isinstance(record, Run):
-        doc = RUNS.to_doc(record)
-        return {**doc, "detector": ", ".join(record.detector_names)}
-    return STREAMS.to_doc(record)
-
-
-def _reading(reading: Reading) -> dict[str, Any]:
-    return {column: getattr(reading, column) for column in READING_COLUMNS}
+# command -> (module building it, one-line help): a command's parser is built only when it runs.
+COMMANDS = {
+    "detector": ("cli_records", "detectors: create, update, delete, list, show [--history]"),
+    "run": ("cli_records", "runs: create, update, delete, start, stop, list, show [--history]"),
+    "stream": ("cli_records", "streams: as runs, plus history add, add-detector, temperature"),
+    "daq": ("cli_data", "DAQ messages: insert (all or nothing), list (newest first)"),
+    "readings": ("cli_data", "stored readings: latest reading of every label"),
+    "ingest": ("cli_data", "load processing result files newer than the database, then delete them"),
+    "status": ("cli_ops", "database, spool, running and left-open runs/streams, degraded devices"),
+    "spool": ("cli_ops", "the local spool of a MongoDB database: status, replay"),
+    "sync": ("cli_ops", "push this SQLite file to another database, exactly once"),
+    "poll": ("cli_devices", "poll the configured devices into the database"),
+    "emulate": ("cli_devices", "run device emulators on 127.0.0.x until Ctrl-C"),
+    "demo": ("cli_devices", "the main job on emulated devices, into a local SQLite file"),
+    "serve": ("cli_web", "web pages, JSON API and /metrics on the database (read-only)"),
+    "plot": ("cli_web", "plot labels to a PNG, SVG or PDF file (same bins as the web page)"),
+    "alarm": ("cli_alarms", "alarms: list, history, ack, snooze, silence, test, check, example"),
+    "mode": ("cli_alarms", "the cryostat mode (warmup, cooldown, cold, maintenance): set, show"),
+}
+VALUED = {
+    "--db",
+    "--db-file",
+    "--db-name",
+    "--timeout-ms",
+    "--spool",
+    *(f"--{k}-collection" for k in DEFAULT_COLLECTIONS),
+}
 
 
-def _when(text: str | None, what: str) -> Any:
-    return None if text is None else parse_datetime(text, what)
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help as written (examples keep their lines), as wide as the terminal, measured without importing shutil."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stdout.fileno()).columns
+        except (ValueError, OSError):
+            width = 80
+        super().__init__(prog, width=max(width, 40) - 2)
 
 
-def _data(args: argparse.Namespace, what: str) -> Any:
-    return with_dates(read_json(args.data, what), what)
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage mistakes said in one line (exit 2) like every other refusal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("ricochetdb").strip()
+        self.exit(2, f"ricochetdb: {command + ': ' if command else ''}{message} (see {self.prog} --help)\n")
 
 
-def _detector(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = sub.add_parser("detector", help="detectors").add_subparsers(dest="action", required=True)
-    create = group.add_parser("create", help="create from JSON (text, file or -)")
-    create.add_argument("data")
-    create.set_defaults(handler=lambda a, api: _doc(api.detectors.create(_data(a, "detector"))))
-    group.add_parser("list").set_defaults(handler=lambda a, api: [_doc(d) for d in api.detectors.list()])
-    show = group.add_parser("show")
-    show.add_argument("name")
-    show.set_defaults(handler=lambda a, api: _doc(api.detectors.get(a.name)))
+def add_global_options(parser: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """The options every command takes, before it or (``after_command``) after it."""
 
+    def option(*names: str, **kwargs: Any) -> None:
+        if after_command:
+            kwargs.update(default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        parser.add_argument(*names, **kwargs)
 
-def _dated(sub: argparse._SubParsersAction[argparse.ArgumentParser], kind: str) -> argparse._SubParsersAction[Any]:
-    group = sub.add_parser(kind, help=f"{kind}s").add_subparsers(dest="action", required=True)
-
-    def book(api: Ricochet) -> Any:
-        return api.runs if kind == "run" else api.streams
-
-    create = group.add_parser("create", help="create from JSON (text, file or -)")
-    create.add_argument("data")
-    create.set_defaults(handler=lambda a, api: _doc(book(api).create(_data(a, kind))))
-    for action in ("start", "stop"):
-        command = group.add_parser(action, help=f"{action} now (database time) or --at an ISO date")
-        command.add_argument("name")
-        command.add_argument("--at", help="ISO-8601 date with timezone, e.g. 2026-11-24T03:00:00Z")
-        command.set_defaults(
-            handler=lambda a, api, action=action: _doc(
-                getattr(book(api), action)(a.name, _when(a.at, f"{kind} {a.name!r} {action}"))
-            )
-        )
-    group.add_parser("list").set_defaults(handler=lambda a, api: [_doc(r) for r in book(api).list()])
-    show = group.add_parser("show")
-    show.add_argument("name")
-    show.set_defaults(handler=lambda a, api: _doc(book(api).get(a.name)))
-    return group
-
-
-def _stream_extras(group: argparse._SubParsersAction[Any]) -> None:
-    history = group.add_parser("history", help="processing history").add_subparsers(dest="step", required=True)
-    add = history.add_parser("add", help="add a history record to a finished stream")
-    add.add_argument("name")
-    add.add_argument("--detector", required=True)
-    add.add_argument("--label", required=True, help="processed, analyzed, ...")
-    add.add_argument("--commit", required=True, help="git commit of the code used")
-    add.add_argument("--description", default="")
-    add.add_argument("--status", type=float, help="fraction of processing success, 0..1")
-    add.add_argument("--conf", help="processing configuration as JSON")
-    add.add_argument("--at", help="ISO-8601 date with timezone (default: now)")
-    add.set_defaults(
-        handler=lambda a, api: _doc(
-            api.streams.add_history_record(
-                _when(a.at, "history timestamp") or api.now(),
-                a.name,
-                a.detector,
-                a.label,
-                a.commit,
-                a.description,
-                a.status,
-                None if a.conf is None else read_json(a.conf, "--conf"),
-            )
-        )
-    )
-    detector = group.add_parser("add-detector", help="add a detector to a finished stream")
-    detector.add_argument("name")
-    detector.add_argument("--channel-config", required=True, help="JSON with det_name")
-    detector.add_argument("--acq-config", default="{}", help="JSON")
-    detector.add_argument("--bbox-status", default="{}", help="JSON")
-    detector.set_defaults(
-        handler=lambda a, api: _doc(
-            api.streams.add_detector(
-                a.name,
-                read_json(a.channel_config, "--channel-config"),
-                read_json(a.acq_config, "--acq-config"),
-                read_json(a.bbox_status, "--bbox-status"),
-            )
-        )
-    )
-    temperature = group.add_parser("temperature", help="set, or compute from readings, the stream temperature")
-    temperature.add_argument("name")
-    temperature.add_argument("--mean", type=float)
-    temperature.add_argument("--std", type=float)
-    temperature.add_argument("--from-readings", metavar="COLLECTION", help="compute from this readings collection")
-    temperature.add_argument("--label", default="T_4K", help="thermometer label (default T_4K)")
-    temperature.add_argument("--device", help="restrict to one device")
-    temperature.set_defaults(handler=_temperature)
-
-
-def _temperature(args: argparse.Namespace, api: Ricochet) -> Any:
-    if args.from_readings:
-        return _doc(api.streams.compute_temperature(args.name, args.from_readings, args.label, args.device))
-    if args.mean is None or args.std is None:
-        raise ValidationError(f"stream {args.name!r} temperature", "--mean/--std", "give both, or --from-readings")
-    return _doc(api.streams.add_temperature(args.name, args.mean, args.std))
-
-
-def _daq(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = sub.add_parser("daq", help="DAQ messages").add_subparsers(dest="action", required=True)
-    insert = group.add_parser("insert", help="insert a JSON list of messages (file or -), all or nothing")
-    insert.add_argument("data")
-    insert.set_defaults(handler=lambda a, api: {"inserted": api.daq.insert(_data(a, "DAQ batch"))})
-    show = group.add_parser("list", help="stored messages")
-    show.add_argument("--topic")
-    show.add_argument("--limit", type=int, default=50)
-    show.set_defaults(handler=lambda a, api: api.daq.find(a.topic, a.limit))
-
-
-def _readings(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = sub.add_parser("readings", help="stored readings").add_subparsers(dest="action", required=True)
-    latest = group.add_parser("latest", help="latest reading of every label")
-    latest.add_argument("--device")
-    latest.add_argument(
-        "--since", default="1d", help="look back this far: 30m, 6h, 2d, an ISO date, or 'all' (default 1d)"
-    )
-    latest.set_defaults(
-        handler=lambda a, api: [_reading(r) for r in api.readings.latest(a.device, parse_since(a.since, api.now))]
-    )
-
-
-def _ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ingest = sub.add_parser("ingest", help="load processing result files newer than the database, then delete them")
-    ingest.add_argument("folder")
-    ingest.add_argument("--regexp", default=r".*\.json", help=r"file names to take (whole name), default '.*\.json'")
-    ingest.add_argument("--keep", action="store_true", help="do not delete the loaded files")
-    ingest.set_defaults(handler=_run_ingest)
-
-
-def _run_ingest(args: argparse.Namespace, api: Ricochet) -> Any:
-    report = api.processing.parse_folder(args.folder, args.regexp, delete_files=not args.keep)
-    rows = [{"file": name, "outcome": "loaded", "reason": ""} for name in report.loaded]
-    rows += [{"file": name, "outcome": "skipped", "reason": why} for name, why in report.skipped]
-    rows += [{"file": name, "outcome": "rejected", "reason": why} for name, why in report.rejected]
-    return rows
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ricochetdb", description=__doc__)
-    parser.add_argument(
+    option(
         "--db",
         help="sqlite:///file.sqlite or mongodb://host:27017/db (default: env RICOCHETDB_URI, else ./ricochetdb.sqlite)",
     )
-    parser.add_argument("--db-file", help="read the URI from this file (mode 600), to keep the password private")
-    parser.add_argument("--db-name", help="MongoDB database name when the URI has none")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every cycle, not only changes")
-    parser.add_argument("--version", action="version", version=f"ricochetdb {version('ricochetdb')}")
-    parser.add_argument("--timeout-ms", type=int, default=3000, help="MongoDB server selection timeout (ms)")
-    parser.add_argument(
+    option("--db-file", help="read the URI from this file (mode 600), to keep the password private")
+    option("--db-name", help="MongoDB database name when the URI has none")
+    option("--json", action="store_true", help="print JSON (full precision, every field whole) instead of tables")
+    option("-v", "--verbose", action="store_true", help="log every cycle and show tracebacks of unexpected errors")
+    option("--timeout-ms", type=int, default=3000, help="MongoDB server selection timeout (ms)")
+    option(
         "--spool", help="MongoDB's local fallback file (default: env RICOCHETDB_SPOOL, else ./ricochetdb-spool.sqlite)"
     )
     for kind, default in DEFAULT_COLLECTIONS.items():
-        parser.add_argument(f"--{kind}-collection", default=default, help=f"(default {default})")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _detector(sub)
-    _dated(sub, "run")
-    _stream_extras(_dated(sub, "stream"))
-    _daq(sub)
-    _readings(sub)
-    _ingest(sub)
-    cli_devices.add_commands(sub)
-    cli_ops.add_commands(sub)
-    cli_web.add_commands(sub)
-    cli_alarms.add_commands(sub)
+        option(f"--{kind}-collection", default=default, help=f"(default {default})")
+
+
+def _top_parser() -> Parser:
+    listing = "\n".join(f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items())
+    parser = Parser(
+        prog="ricochetdb",
+        description=__doc__,
+        epilog=f"commands:\n{listing}\n\n'ricochetdb COMMAND --help' tells more; global options may also follow it.",
+        allow_abbrev=False,
+    )
+    add_global_options(parser)
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
+    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND", help="one of the commands below")
     return parser
 
 
-def _print(result: Any, args: argparse.Namespace) -> None:
-    if args.json:
-        sys.stdout.write(to_json(result) + "\n")
-    elif isinstance(result, list):
-        rows = [row if isinstance(row, dict) else {"value": row} for row in result]
-        columns = _columns(args, rows)
-        table(rows, columns, sys.stdout)
-    elif isinstance(result, dict):
-        width = max((len(key) for key in result), default=0)
-        for key, value in result.items():
-            sys.stdout.write(f"{key.ljust(width)}  {to_json(value) if isinstance(value, (dict, list)) else value}\n")
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        from importlib.metadata import version
+
+        parser.exit(0, f"ricochetdb {version('ricochetdb')}\n")
 
 
-def _columns(args: argparse.Namespace, rows: list[dict[str, Any]]) -> Sequence[str]:
-    if args.command == "run":
-        return RUN_COLUMNS
-    if args.command == "stream":
-        return STREAM_COLUMNS
-    if args.command in ("readings", "demo"):
-        return READING_COLUMNS
-    return list(dict.fromkeys(key for row in rows for key in row)) or ["name"]
+def _command_index(argv: Sequence[str]) -> int:
+    """Where the command is: the first argument that is neither a global option nor its value."""
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--" or not token.startswith("-"):
+            return index + (token == "--")
+        index += 2 if token in VALUED else 1
+    return len(argv)
 
 
-def _configure_logging(verbose: bool) -> None:
-    """Log lines on stderr stamped in UTC, so a night's log reads against the stored timestamps."""
-    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
-    formatter.converter = time.gmtime
-    handler = logging.StreamHandler()
-    handler.setFormatter(formatter)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Global options and the command first, then only that command's own parser is built and used."""
+    split = _command_index(argv)
+    args = _top_parser().parse_args(argv[: split + 1])
+    module, summary = COMMANDS[args.command]
+    common = Parser(add_help=False)
+    add_global_options(common, after_command=True)
+    parser = Parser(prog=f"ricochetdb {args.command}", description=summary, parents=[common], allow_abbrev=False)
+    import_module(f"ricochetdb.entrypoints.{module}").build(args.command, parser, common)
+    return parser.parse_args(argv[split + 1 :], namespace=args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit code."""
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
-    collections = {kind: getattr(args, f"{kind}_collection") for kind in DEFAULT_COLLECTIONS}
+    tokens = list(sys.argv[1:] if argv is None else argv)
     try:
-        if not getattr(args, "needs_db", True):
-            _print(args.handler(args, None), args)
-            return 0
-        uri = read_uri_file(args.db_file) if args.db_file else args.db
-        with connect(uri, args.db_name, collections=collections, timeout_ms=args.timeout_ms, spool=args.spool) as api:
-            _print(args.handler(args, api), args)
-    except StoreUnavailable as error:
-        sys.stderr.write(f"ricochetdb: database unavailable: {redact(str(error))}\n")
-        return 3
-    except RicochetError as error:
-        sys.stderr.write(f"ricochetdb: {redact(str(error))}\n")
-        return 2
-    return 0
+        try:
+            args = parse(tokens)
+        except SystemExit as exit_:
+            sys.stdout.flush()
+            return exit_.code if isinstance(exit_.code, int) else 2
+        from ricochetdb.entrypoints.cli_run import run
+
+        return run(args, tokens)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as a shell tool does on SIGPIPE."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

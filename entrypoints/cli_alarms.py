@@ -136,20 +136,21 @@ def _mode_show(args: argparse.Namespace, api: Ricochet) -> Any:
     return {"mode": shown.mode or "not set", "since": shown.since, "set_by": shown.user}
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common(globals_: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False, parents=[globals_])
     common.add_argument("--alarms", help="alarm rules file (its [alarms] collection and rules)")
     common.add_argument("--collection", help="alarm log collection (default: the rules file's, else alarm_events)")
     common.add_argument("--user", help="who acts (default: your login name)")
     return common
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``alarm`` and ``mode``."""
-    common = _common()
-    group = sub.add_parser("alarm", help="alarms: state, history, operator actions").add_subparsers(
-        dest="action", required=True
-    )
+def build(command: str, parser: argparse.ArgumentParser, globals_: argparse.ArgumentParser) -> None:
+    """``alarm`` or ``mode`` and their actions."""
+    if command == "mode":
+        _build_mode(parser, globals_)
+        return
+    common = _common(globals_)
+    group = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = group.add_parser("list", parents=[common], help="every alarm with its state")
     listing.set_defaults(handler=lambda a, api: [s.row() for s in _desk(a, api).states()])
     history = group.add_parser("history", parents=[common], help="stored transitions (or --actions), newest first")
@@ -173,19 +174,25 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     silence.add_argument("--for", dest="duration", required=True, help="30m, 2h, 1d...")
     silence.add_argument("--comment", default="")
     silence.set_defaults(handler=_silence)
-    test = group.add_parser("test", help="send a test message through every notifier of the rules file")
+    test = group.add_parser(
+        "test", parents=[globals_], help="send a test message through every notifier of the rules file"
+    )
     test.add_argument("--alarms", required=True, help="alarm rules file")
-    test.set_defaults(handler=_test, needs_db=False)
-    check = group.add_parser("check", help="validate a rules file and show its rules, built-ins included")
+    test.set_defaults(handler=_test, access="none")
+    check = group.add_parser(
+        "check", parents=[globals_], help="validate a rules file and show its rules, built-ins included"
+    )
     check.add_argument("--alarms", required=True, help="alarm rules file")
     check.add_argument("--config", help="devices file: refuse rules naming devices it does not configure")
-    check.set_defaults(handler=_check, needs_db=False)
-    group.add_parser("example", help="print the example rules file for a dilution cryostat").set_defaults(
-        handler=_example, needs_db=False
-    )
-    modes = sub.add_parser("mode", help="the cryostat mode: rules naming it are inhibited").add_subparsers(
-        dest="action", required=True
-    )
+    check.set_defaults(handler=_check, access="none")
+    group.add_parser(
+        "example", parents=[globals_], help="print the example rules file for a dilution cryostat"
+    ).set_defaults(handler=_example, access="none")
+
+
+def _build_mode(parser: argparse.ArgumentParser, globals_: argparse.ArgumentParser) -> None:
+    common = _common(globals_)
+    modes = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     setter = modes.add_parser("set", parents=[common], help=f"one of {', '.join(MODES)}")
     setter.add_argument("mode", choices=MODES)
     setter.set_defaults(handler=lambda a, api: _action_row(_desk(a, api).set_mode(a.mode, _user(a))))

@@ -1,78 +1,166 @@
-"""CLI commands for operations: ``status``, ``spool status|replay`` and ``sync --to``."""
+"""CLI commands for operations: ``status``, ``spool status|replay`` and ``sync --to``.
+
+``status`` calls a run or stream *running* while it started less than ``--left-open-after``
+(default 2d) ago, and *left open* once it started longer ago without being stopped. Degraded
+devices of the device configuration are listed; devices it no longer names are listed apart, and
+forgotten once their last event is older than ``--forget-devices-after`` (default 7d).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from ricochetdb.adapters.sqlite.archive import SqliteArchive
-from ricochetdb.adapters.sqlite.store import SqliteStore
-from ricochetdb.adapters.uris import redact
-from ricochetdb.application.sync import sync
-from ricochetdb.domain.errors import RicochetError, StoreUnavailable, ValidationError
-from ricochetdb.entrypoints.api import Ricochet, connect
+from ricochetdb.entrypoints.edge import positive
+
+DEFAULT_CONFIG = "devices.toml"
 
 
-def _status(_args: argparse.Namespace, api: Ricochet) -> dict[str, Any]:
+def build(command: str, parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """``status``, ``spool`` or ``sync``."""
+    if command == "status":
+        parser.add_argument("--config", help=f"device configuration (default ./{DEFAULT_CONFIG} if present)")
+        parser.add_argument("--left-open-after", default="2d", help="a run or stream started longer ago is left open")
+        parser.add_argument(
+            "--forget-devices-after", default="7d", help="unconfigured devices silent longer are dropped"
+        )
+        parser.set_defaults(handler=_status, access="read")
+    elif command == "spool":
+        parser.add_argument("action", choices=("status", "replay"))
+        parser.add_argument("--bulk-size", type=positive, default=1000, help="items per write (default 1000)")
+        parser.set_defaults(handler=_spool, access="read")
+    else:
+        parser.add_argument(
+            "--to", required=True, help='target URI (better: a variable, e.g. --to "$RICOCHETDB_TARGET")'
+        )
+        parser.add_argument("--to-db-name", help="target database name when the URI has none")
+        parser.add_argument("--bulk-size", type=positive, default=1000, help="items per write (default 1000)")
+        parser.set_defaults(handler=_sync, access="read")
+
+
+def _status(args: argparse.Namespace, api: Any) -> Any:
     """Where the data goes, whether the database answers, what waits in the spool, what is left open."""
+    from ricochetdb.adapters.uris import redact
+    from ricochetdb.domain.errors import RicochetError, StoreUnavailable
+    from ricochetdb.entrypoints.edge import parse_duration
+    from ricochetdb.entrypoints.output import UNREACHABLE, Outcome
+
+    left_open_after = _duration(parse_duration, args.left_open_after, "--left-open-after")
+    forget_after = _duration(parse_duration, args.forget_devices_after, "--forget-devices-after")
     status: dict[str, Any] = {"database": redact(api.describe())}
     try:
-        status["database_time"] = api.now()
-        status["reachable"] = True
+        now = api.now()
     except StoreUnavailable as error:
-        status["reachable"] = False
+        status.update(reachable=False, error=redact(str(error)), spooled=api.spool_pending())
+        return Outcome(status, UNREACHABLE, f"database unavailable: {status['error']}")
+    status.update(database_time=now, reachable=True, spooled=api.spool_pending())
+    try:
+        status.update(_open_records(api, now, left_open_after))
+        status.update(_devices(api, _config(args.config), now, forget_after))
+    except StoreUnavailable as error:
+        status.update(reachable=False, error=redact(str(error)))
+        return Outcome(status, UNREACHABLE, f"database unavailable: {status['error']}")
+    except RicochetError as error:
         status["error"] = redact(str(error))
-    status["spooled"] = api.spool_pending()
-    if status["reachable"]:
-        try:
-            status["left_open"] = api.left_open()
-            status["degraded_devices"] = _degraded(api)
-        except RicochetError as error:
-            status["error"] = redact(str(error))
     return status
 
 
-def _degraded(api: Ricochet) -> list[str]:
-    """Devices whose latest health event says degraded, with the error and since when."""
+def _duration(parse: Any, text: str, option: str) -> Any:
+    from ricochetdb.domain.errors import ValidationError
+
+    duration = parse(text)
+    if duration is None:
+        raise ValidationError(option, text, "is not a duration: use 90m, 6h, 2d, 1w or '6 hours'")
+    return duration
+
+
+def _open_records(api: Any, now: Any, left_open_after: Any) -> dict[str, list[str]]:
+    from ricochetdb.entrypoints.output import utc_text
+
+    running: list[str] = []
+    left_open: list[str] = []
+    for book in (api.runs, api.streams):
+        for record in book.list():
+            if record.running and record.start_date is not None:
+                age = now - record.start_date
+                hours = f"{age.total_seconds() / 3600:.1f} h"
+                line = f"{record.label} started {utc_text(record.start_date)} ({hours} ago)"
+                (left_open if age > left_open_after else running).append(line)
+    return {"running": running, "left_open": left_open}
+
+
+def _config(path: str | None) -> Any:
+    from ricochetdb.entrypoints.devices_config import load_config
+
+    if path is None:
+        return load_config(DEFAULT_CONFIG) if os.path.exists(DEFAULT_CONFIG) else None
+    return load_config(path)
+
+
+def _devices(api: Any, config: Any, now: Any, forget_after: Any) -> dict[str, list[str]]:
+    """Degraded devices by their latest event: configured ones, and apart those the configuration no longer names."""
+    from ricochetdb.entrypoints.output import utc_text
+
+    configured: set[str] = set()
+    for device in [] if config is None else config.devices:
+        configured |= {device.identity, device.address}
     latest: dict[str, Any] = {}
     for event in api.store.events(api.collections["events"]).find(limit=1000):
         latest.setdefault(event.device, event)
-    return [
-        f"{e.device_type} {e.device} since {e.timestamp.isoformat(timespec='seconds')}: {e.error}"
-        for e in latest.values()
-        if e.state == "degraded"
-    ]
-
-
-def _spool(args: argparse.Namespace, api: Ricochet) -> Any:
-    if args.action == "status":
-        return api.spool_pending() or {"spool": "empty"}
-    report = api.replay_spool(args.bulk_size)
-    result: dict[str, Any] = {"delivered": report.total, "new": report.new, **report.delivered}
-    if report.stopped:
-        result["stopped"] = redact(report.stopped)
-    result["still_spooled"] = sum(api.spool_pending().values())
+    degraded: list[str] = []
+    former: list[str] = []
+    for event in latest.values():
+        if event.state != "degraded":
+            continue
+        line = f"{event.device_type} {event.device} since {utc_text(event.timestamp)}: {event.error}"
+        if config is not None and event.device in configured:
+            degraded.append(line)
+        elif now - event.timestamp <= forget_after:
+            (degraded if config is None else former).append(line)
+    result = {"degraded_devices": degraded}
+    if config is not None:
+        result["unconfigured_devices"] = former
     return result
 
 
-def _sync(args: argparse.Namespace, api: Ricochet) -> Any:
+def _spool(args: argparse.Namespace, api: Any) -> Any:
+    from ricochetdb.adapters.uris import redact
+    from ricochetdb.entrypoints.output import PARTIAL, UNREACHABLE, Outcome
+
+    if args.action == "status":
+        return api.spool_pending() or {"spool": "empty"}
+    report = api.replay_spool(args.bulk_size)
+    left = sum(api.spool_pending().values())
+    result: dict[str, Any] = {"delivered": report.total, "new": report.new, **report.delivered, "still_spooled": left}
+    if report.stopped:
+        result["stopped"] = redact(report.stopped)
+        return Outcome(result, UNREACHABLE, f"database unavailable, {left} items still spooled: {result['stopped']}")
+    if left:
+        return Outcome(result, PARTIAL, f"{left} items still spooled: run 'ricochetdb spool replay' again")
+    return result
+
+
+def _sync(args: argparse.Namespace, api: Any) -> Any:
+    from ricochetdb.adapters.sqlite.archive import SqliteArchive
+    from ricochetdb.adapters.sqlite.store import SqliteStore
+    from ricochetdb.application.sync import sync
+    from ricochetdb.domain.errors import ValidationError
+    from ricochetdb.entrypoints.api import connect
+    from ricochetdb.entrypoints.cli_run import local_file
+    from ricochetdb.entrypoints.output import PARTIAL, Outcome
+
     source = api.store
-    if not isinstance(source, SqliteStore):
+    if not isinstance(source, SqliteStore) or source.path == ":memory:":
         raise ValidationError("sync", "--db", "the source must be a SQLite file (sqlite:///path)")
+    if not args.to.strip():
+        raise ValidationError("sync", "--to", "is empty: give the target URI (is $RICOCHETDB_TARGET set?)")
+    target_file = local_file(args.to)
+    if target_file is not None and os.path.realpath(target_file) == os.path.realpath(source.path):
+        raise ValidationError("sync", "--to", f"is the source file itself ({source.path}): nothing to push")
     with connect(args.to, args.to_db_name, spool="") as target:
         report = sync(SqliteArchive(source), target.store, args.bulk_size)
-    return {"pushed": report.pushed, "unchanged": report.unchanged, "conflicts": report.conflicts}
-
-
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``status``, ``spool`` and ``sync``."""
-    sub.add_parser("status", help="database, spool, open runs/streams, degraded devices").set_defaults(handler=_status)
-    spool = sub.add_parser("spool", help="the local spool of a MongoDB database")
-    spool.add_argument("action", choices=("status", "replay"))
-    spool.add_argument("--bulk-size", type=int, default=1000)
-    spool.set_defaults(handler=_spool)
-    push = sub.add_parser("sync", help="push this SQLite file to a MongoDB database, exactly once")
-    push.add_argument("--to", required=True, help='target URI (better: a variable, e.g. --to "$RICOCHETDB_TARGET")')
-    push.add_argument("--to-db-name", help="target database name when the URI has none")
-    push.add_argument("--bulk-size", type=int, default=1000)
-    push.set_defaults(handler=_sync)
+    result = {"new": report.new, "already_there": report.already_there, "conflicts": report.conflicts}
+    if report.conflicts:
+        return Outcome(result, PARTIAL, f"sync: {len(report.conflicts)} conflicts, nothing overwritten (listed above)")
+    return result

@@ -96,23 +96,26 @@ def _plot(args: argparse.Namespace, api: Ricochet) -> Any:
     return {"file": str(out), "tier": ", ".join(h.tier for h in histories), "bins": sum(len(h.bins) for h in histories)}
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``serve`` and ``plot``."""
-    serve = sub.add_parser("serve", help="web pages, JSON API and /metrics on the database (read-only)")
-    serve.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"(default {DEFAULT_PORT}; 0: a free one)")
-    serve.add_argument("--token-file", help="file (mode 600) holding the token that actions such as acknowledging need")
-    serve.add_argument("--config", help="device configuration (TOML): devices, poll interval and collections to show")
-    serve.add_argument("--interval", type=float, help="seconds between refreshes (default: the config's, else 10)")
-    serve.set_defaults(handler=_serve)
-
-    plot = sub.add_parser("plot", help="plot labels to a PNG, SVG or PDF file (same bins as the web page)")
-    plot.add_argument("labels", nargs="+", metavar="LABEL")
-    plot.add_argument("--device", action="append", help="device of the labels (once, or once per label)")
-    plot.add_argument("--collection", action="append", help="readings collection (once, or once per label)")
-    plot.add_argument("--since", help="window back from now: 10m, 6h, 7d, 1y (default 1d)")
-    plot.add_argument("--start", help="ISO-8601 date with timezone")
-    plot.add_argument("--stop", help="ISO-8601 date with timezone (default now)")
-    plot.add_argument("--points", type=int, default=2000, help="bins per label (default 2000)")
-    plot.add_argument("-o", "--output", required=True, help="FILE.png, FILE.svg or FILE.pdf")
-    plot.set_defaults(handler=_plot)
+def build(command: str, parser: argparse.ArgumentParser, _common: argparse.ArgumentParser) -> None:
+    """``serve`` or ``plot``."""
+    if command == "serve":
+        parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: this machine only)")
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"(default {DEFAULT_PORT}; 0: a free one)")
+        parser.add_argument(
+            "--token-file", help="file (mode 600) holding the token that actions such as acknowledging need"
+        )
+        parser.add_argument(
+            "--config", help="device configuration (TOML): devices, poll interval and collections to show"
+        )
+        parser.add_argument("--interval", type=float, help="seconds between refreshes (default: the config's, else 10)")
+        parser.set_defaults(handler=_serve, access="read")
+        return
+    parser.add_argument("labels", nargs="+", metavar="LABEL")
+    parser.add_argument("--device", action="append", help="device of the labels (once, or once per label)")
+    parser.add_argument("--collection", action="append", help="readings collection (once, or once per label)")
+    parser.add_argument("--since", help="window back from now: 10m, 6h, 7d, 1y (default 1d)")
+    parser.add_argument("--start", help="ISO-8601 date with timezone")
+    parser.add_argument("--stop", help="ISO-8601 date with timezone (default now)")
+    parser.add_argument("--points", type=int, default=2000, help="bins per label (default 2000)")
+    parser.add_argument("-o", "--output", required=True, help="FILE.png, FILE.svg or FILE.pdf")
+    parser.set_defaults(handler=_plot, access="read")

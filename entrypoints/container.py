@@ -8,10 +8,6 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from ricochetdb.adapters.clock import LocalClock
-from ricochetdb.adapters.mapping_file import load_mapping
-from ricochetdb.adapters.memory import InMemoryStore
-from ricochetdb.adapters.processing_files import FolderProcessingFiles
-from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.adapters.uris import parse_store_uri
 from ricochetdb.application.bookkeeping import DetectorBook, RunBook, StreamBook
 from ricochetdb.application.daq import DaqLogger
@@ -21,22 +17,16 @@ from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import Clock, DeviceEventLog, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.devices import LabelMapping
+from ricochetdb.entrypoints.defaults import DEFAULT_COLLECTIONS, DEFAULT_SPOOL, DEFAULT_URI
 from ricochetdb.entrypoints.devices_config import PollConfig
 
-DEFAULT_URI = "sqlite:///./ricochetdb.sqlite"
-DEFAULT_SPOOL = "./ricochetdb-spool.sqlite"
-DEFAULT_COLLECTIONS = {
-    "detectors": "lio_detector_info",
-    "runs": "lio_run_info",
-    "streams": "lio_stream_info",
-    "daq": "daq_messages",
-    "readings": "readings",
-    "events": "device_events",
-    "processing": "processing_results",
-}
+# Drivers, SQLAlchemy and device modules are imported by the provider that needs them: a command pays
+# only for its own.
 
 
 def _sqlite(path: str) -> Iterator[Store]:
+    from ricochetdb.adapters.sqlite.store import SqliteStore
+
     store = SqliteStore(path)
     yield store
     store.close()
@@ -51,6 +41,8 @@ def _mongo(uri: str, db_name: str | None, timeout_ms: int, timeseries: bool) -> 
 
 
 def _memory() -> Iterator[Store]:
+    from ricochetdb.adapters.memory import InMemoryStore
+
     store = InMemoryStore()
     yield store
     store.close()
@@ -95,7 +87,7 @@ def build_poller(
     poller = Poller(clock, LocalClock(), mapping, events)
     try:
         for device in devices:
-            poller.add(build_reader(device.type, device.address, device.options), device.collection, device.name)
+            poller.add(build_reader(device.type, device.address, device.options), device.collection, device.identity)
     except BaseException:
         poller.close()
         raise
@@ -103,6 +95,8 @@ def build_poller(
 
 
 def _config_poller(store: Store, config: PollConfig, events_collection: str) -> Poller:
+    from ricochetdb.adapters.mapping_file import load_mapping
+
     return build_poller(store.clock, load_mapping(config.mapping), config.devices, store.events(events_collection))
 
 
@@ -118,8 +112,11 @@ def _poll_loop(
     return PollLoop(poller, store, config.interval, spool, observers, shelf=shelf)
 
 
-def _processing(store: Store, collection: str) -> ProcessingLoader:
-    return ProcessingLoader(store.processing(collection), FolderProcessingFiles())
+def _processing(store: Store, collection: str, streams: StreamBook | None = None) -> ProcessingLoader:
+    """Results of ``collection``; with ``streams``, a result for a stream missing there is rejected."""
+    from ricochetdb.adapters.processing_files import FolderProcessingFiles
+
+    return ProcessingLoader(store.processing(collection), FolderProcessingFiles(), streams)
 
 
 class Container(containers.DeclarativeContainer):
@@ -155,7 +152,12 @@ class Container(containers.DeclarativeContainer):
     runs = providers.Factory(
         RunBook, store=store, collection=config.collections.runs, detector_collection=config.collections.detectors
     )
-    streams = providers.Factory(StreamBook, store=store, collection=config.collections.streams)
+    streams = providers.Factory(
+        StreamBook,
+        store=store,
+        collection=config.collections.streams,
+        detector_collection=config.collections.detectors,
+    )
     daq = providers.Factory(DaqLogger, store=store, collection=config.collections.daq)
     readings = providers.Factory(ReadingBook, store=store, collection=config.collections.readings)
     processing = providers.Factory(_processing, store=store, collection=config.collections.processing)

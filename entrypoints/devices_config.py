@@ -9,7 +9,7 @@ mapping = "mapping.json"         # optional: raw field -> stored label, per devi
 [[devices]]
 type = "MMR3"                    # MMR3 MGC3 CMCPA JSON-CMCPA CRYO JSON-CRYO CPX200 MP710508 JSON-SCALE
 address = "192.168.0.31"         # host, or host:port
-name = "fridge-bridge-a"         # optional: stored identity (default "MMR3@192.168.0.31")
+name = "mmr3-still"              # optional identity stored with its readings (else "MMR3@192.168.0.31")
 collection = "mmr3-2026"         # optional, else [poll].collection
 options = { mode = "udp", timeout = 1.0 }   # optional, per device type (see README)
 ```
@@ -17,29 +17,45 @@ options = { mode = "udp", timeout = 1.0 }   # optional, per device type (see REA
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ricochetdb.adapters.devices.options import split_address
 from ricochetdb.domain.devices import check_device_type
 from ricochetdb.domain.errors import ValidationError
-from ricochetdb.domain.validation import check_collection, check_keys, check_name
+from ricochetdb.domain.validation import check_collection, check_keys
 
 POLL_KEYS = {"interval", "collection", "mapping"}
 DEVICE_KEYS = {"type", "address", "name", "collection", "options"}
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class DeviceEntry:
-    """One device to poll."""
+class DeviceConfig:
+    """One device to poll; ``identity`` is what its readings and events are stored under."""
 
     type: str
     address: str
     collection: str
     options: dict[str, Any] = field(default_factory=dict)
     name: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """The configured ``name``, else ``"<TYPE>@<address as configured>"`` (e.g. ``MMR3@192.168.0.31``)."""
+        return self.name or f"{self.type}@{self.address}"
+
+
+DeviceEntry = DeviceConfig
+"""The earlier name of DeviceConfig, still used by callers."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +64,7 @@ class PollConfig:
 
     interval: float
     collection: str
-    devices: list[DeviceEntry]
+    devices: list[DeviceConfig]
     mapping: str | None = None
 
 
@@ -58,8 +74,16 @@ def _unknown(table: dict[str, Any], known: set[str], where: str) -> None:
             raise ValidationError(where, key, f"unknown key (expected one of {', '.join(sorted(known))})")
 
 
+def _at(where: str, field_name: str, check: Callable[[], T]) -> T:
+    """Run a check whose error would not say which file and device it is about, and say it."""
+    try:
+        return check()
+    except ValidationError as error:
+        raise ValidationError(where, field_name, error.reason) from None
+
+
 def parse_config(data: dict[str, Any], origin: str) -> PollConfig:
-    """Validate a parsed configuration; errors name the file, the device and the field."""
+    """Validate a parsed configuration; errors name the file, ``devices[i]`` and the field."""
     _unknown(data, {"poll", "devices", "alarm", "notifier", "alarms"}, origin)  # alarm sections: alarm_rules_file
     poll = data.get("poll", {})
     if not isinstance(poll, dict):
@@ -68,32 +92,77 @@ def parse_config(data: dict[str, Any], origin: str) -> PollConfig:
     interval = poll.get("interval", 10.0)
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= 86400:
         raise ValidationError(f"{origin} [poll]", "interval", f"must be seconds in (0, 86400], got {interval!r}")
-    default = check_collection(poll.get("collection", "readings"))
+    default = _at(f"{origin} [poll]", "collection", lambda: check_collection(poll.get("collection", "readings")))
     mapping = poll.get("mapping")
     if mapping is not None and not isinstance(mapping, str):
         raise ValidationError(f"{origin} [poll]", "mapping", "must be a file name")
     devices = data.get("devices", [])
     if not isinstance(devices, list):
         raise ValidationError(origin, "devices", "must be an array of tables [[devices]]")
+    if not devices:
+        raise ValidationError(origin, "devices", "no device configured: add at least one [[devices]] table")
     entries = [_device(item, f"{origin} devices[{i}]", default) for i, item in enumerate(devices)]
+    _refuse_duplicates(entries, origin)
     return PollConfig(float(interval), default, entries, mapping)
 
 
-def _device(item: Any, where: str, default: str) -> DeviceEntry:
+def _device(item: Any, where: str, default: str) -> DeviceConfig:
     if not isinstance(item, dict):
         raise ValidationError(where, "", "must be a table")
     _unknown(item, DEVICE_KEYS, where)
     for key in ("type", "address"):
         if key not in item:
             raise ValidationError(where, key, "mandatory field is missing")
-    kind = check_device_type(item["type"])
-    address = check_name(item["address"], where, "address")
+    kind = _at(where, "type", lambda: check_device_type(item["type"]))
+    address = _address(item["address"], where)
+    name = item.get("name")
+    if name is not None and not (isinstance(name, str) and NAME.fullmatch(name)):
+        raise ValidationError(
+            where, "name", f"{name!r} is not a device name: 1-64 letters, digits, '_', '-', '.' or ':' (no '@')"
+        )
     options = item.get("options", {})
     if not isinstance(options, dict):
         raise ValidationError(where, "options", "must be a table")
     check_keys(options, where, "options")
-    name = None if "name" not in item else check_name(item["name"], where, "name")
-    return DeviceEntry(kind, address, check_collection(item.get("collection", default)), dict(options), name)
+    collection = _at(where, "collection", lambda: check_collection(item.get("collection", default)))
+    return DeviceConfig(kind, address, collection, dict(options), name)
+
+
+def _address(value: Any, where: str) -> str:
+    """``host`` or ``host:port``: an IP address or a DNS host name, and a port 1..65535."""
+    host, _port = _at(where, "address", lambda: split_address(value, where))
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        labels = bare.rstrip(".").split(".")
+        if len(bare) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+            raise ValidationError(where, "address", f"{value!r} is not an IP address or a host name") from None
+    return str(value).strip()
+
+
+def _endpoint(device: DeviceConfig) -> tuple[str, str, int | None]:
+    host, port = split_address(device.address, device.identity)
+    return device.type, host.lower(), port
+
+
+def _refuse_duplicates(devices: list[DeviceConfig], origin: str) -> None:
+    """Two devices may share neither an identity nor a type and address (their readings would mix)."""
+    identities: dict[str, int] = {}
+    endpoints: dict[tuple[str, str, int | None], int] = {}
+    for index, device in enumerate(devices):
+        first = endpoints.setdefault(_endpoint(device), index)
+        if first != index:
+            raise ValidationError(
+                f"{origin} devices[{index}]",
+                "address",
+                f"{device.type} at {device.address!r} is already configured as devices[{first}]",
+            )
+        first = identities.setdefault(device.identity, index)
+        if first != index:
+            raise ValidationError(
+                f"{origin} devices[{index}]", "name", f"{device.identity!r} is already the identity of devices[{first}]"
+            )
 
 
 def load_config(path: str) -> PollConfig:

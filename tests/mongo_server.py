@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -39,8 +40,19 @@ def find_executable() -> str:
 class MongoTestServer:
     """One SecantusDB process on a free local port; ``uri`` once started."""
 
-    def __init__(self, storage_path: Path, startup_timeout: float = 30.0, stop_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        storage_path: Path,
+        startup_timeout: float = 30.0,
+        stop_timeout: float = 10.0,
+        options: Sequence[str] = (),
+        ping_options: str = "",
+    ) -> None:
+        """``options`` are extra server flags (``--auth``, ``--tls-cert-file PATH``...); ``ping_options`` the URI
+        query the start-up ping needs (``?tls=true&tlsAllowInvalidCertificates=true`` for a TLS server)."""
         self.storage_path = storage_path
+        self.options = list(options)
+        self.ping_options = ping_options
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.port = free_port()
@@ -59,10 +71,13 @@ class MongoTestServer:
             str(self.storage_path),
             "--log-level",
             "WARNING",
+            *self.options,
         ]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.startup_timeout
-        client: MongoClient[dict[str, object]] = MongoClient(self.uri, serverSelectionTimeoutMS=250)
+        client: MongoClient[dict[str, object]] = MongoClient(
+            self.uri + self.ping_options, serverSelectionTimeoutMS=250
+        )
         try:
             while True:
                 if self.process.poll() is not None:

@@ -13,11 +13,12 @@ from bson.errors import InvalidDocument
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, ConfigurationError, ConnectionFailure, OperationFailure, PyMongoError
 
 from ricochetdb.adapters.mongo.indexes import SEQUENCES, CollectionSetup, Kind
-from ricochetdb.adapters.uris import redact
+from ricochetdb.adapters.uris import quotes_secret, redact
 from ricochetdb.domain.errors import (
+    StoreConfigurationError,
     StoreUnavailable,
     ValidationError,
 )
@@ -26,6 +27,26 @@ from ricochetdb.domain.validation import check_collection
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 DUPLICATE_KEY = 11000
 NOT_FINITE = [float("nan"), float("inf"), float("-inf")]
+# Server errors that say "not you" or "not this" (code: codeName, advice): waiting does not fix them,
+# an operator does. After a refused login the driver reports the same error inside a server
+# selection timeout, where only its text (with the codeName) is left.
+REFUSALS = {
+    11: ("UserNotFound", "unknown user: check the user name and authSource of the URI"),
+    13: ("Unauthorized", "no right to do this on the database: grant the user readWrite on it"),
+    18: ("AuthenticationFailed", "login refused: check the user name, password and authSource of the URI"),
+    8000: ("AtlasError", "login refused: check the user name, password and authSource of the URI"),
+}
+# What the TLS layer says when a handshake can never succeed (a certificate, a protocol mismatch);
+# a connection cut in the middle of a handshake is an outage like any other.
+TLS_REFUSALS = (
+    "CERTIFICATE_VERIFY_FAILED",
+    "certificate verify failed",
+    "WRONG_VERSION_NUMBER",
+    "UNSUPPORTED_PROTOCOL",
+    "NO_PROTOCOLS_AVAILABLE",
+    "TLSV1_ALERT",
+    "SSLV3_ALERT",
+)
 
 
 def _first_part(text: str) -> str:
@@ -35,8 +56,51 @@ def _first_part(text: str) -> str:
     return text
 
 
+def describe(error: BaseException) -> str:
+    """A driver error in a few words: a bulk write's summary never quotes the documents it was given."""
+    if isinstance(error, BulkWriteError):
+        details = error.details
+        errors = details.get("writeErrors") or details.get("writeConcernErrors") or [{}]
+        first = errors[0]
+        return f"{len(errors)} write error(s), the first: code {first.get('code')}: {first.get('errmsg', '')}"
+    return _first_part(str(error)).split(", full error: ", 1)[0]
+
+
+def uri_refusal(error: BaseException, secrets: set[str]) -> str:
+    """Why the driver refuses a URI, unless its explanation quotes part of the password."""
+    text = describe(error)
+    if quotes_secret(text, secrets):
+        return (
+            f"is refused by the driver ({type(error).__name__}; its explanation quotes part of the password, so it "
+            "is not shown): percent-encode the user name and password (urllib.parse.quote_plus)"
+        )
+    return f"is refused by the driver: {text}"
+
+
+def refusal(error: PyMongoError, text: str) -> str | None:
+    """Why the server (or the client's own configuration) refuses us for good; None for an outage.
+
+    ``text`` is the error's message, already scrubbed of secrets.
+    """
+    if isinstance(error, ConfigurationError):
+        return f"the client configuration is refused: {text}"
+    if isinstance(error, OperationFailure) and error.code in REFUSALS:
+        name, advice = REFUSALS[error.code]
+        return f"{advice} ({name}): {text}"
+    if not isinstance(error, ConnectionFailure):
+        return None
+    raw = str(error)
+    for name, advice in REFUSALS.values():
+        if f"'codeName': '{name}'" in raw:
+            return f"{advice} ({name}): {text}"
+    if any(marker in raw for marker in TLS_REFUSALS):
+        return f"the TLS handshake is refused (check tls, tlsCAFile and the server's certificate): {text}"
+    return None
+
+
 class Guard:
-    """Turns driver errors into StoreUnavailable (or ValidationError) whose text never holds the password."""
+    """Turns driver errors into StoreUnavailable (an outage), StoreConfigurationError (a refusal that
+    waiting does not fix) or ValidationError (a document it cannot encode), never holding the password."""
 
     def __init__(self, where: str, secrets: set[str]) -> None:
         self.where = where
@@ -56,7 +120,11 @@ class Guard:
         except (InvalidDocument, OverflowError) as error:
             raise ValidationError(f"{what} in {collection!r}", "", self.scrub(str(error))) from None
         except PyMongoError as error:
-            reason = f"{what} failed: {type(error).__name__}: {self.scrub(_first_part(str(error)))}"
+            text = self.scrub(describe(error))
+            refused = refusal(error, text)
+            if refused is not None:
+                raise StoreConfigurationError(f"MongoDB {self.where}", collection, f"{what}: {refused}") from None
+            reason = f"{what} failed: {type(error).__name__}: {text}"
             raise StoreUnavailable(f"MongoDB {self.where}", collection, reason) from None
 
 

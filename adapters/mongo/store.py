@@ -7,10 +7,10 @@ server, a replica set or a sharded cluster (no server-side JavaScript, no multi-
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -26,6 +26,7 @@ from ricochetdb.adapters.mongo.collections import (
     MongoContext,
     duplicate_positions,
     plain_text,
+    uri_refusal,
 )
 from ricochetdb.adapters.mongo.documents import (
     SEQUENCE,
@@ -40,9 +41,10 @@ from ricochetdb.adapters.mongo.indexes import CollectionSetup
 from ricochetdb.adapters.mongo.processing import MongoProcessingRepository
 from ricochetdb.adapters.mongo.queries import MongoDocuments
 from ricochetdb.adapters.mongo.readings import MongoReadingRepository
+from ricochetdb.adapters.mongo.revisions import MongoRevisionLog
 from ricochetdb.adapters.mongo.rollup_docs import LATEST_SUFFIX
 from ricochetdb.adapters.mongo.rollups import MongoRollups
-from ricochetdb.adapters.uris import redact
+from ricochetdb.adapters.uris import redact_uri, uri_secrets
 from ricochetdb.application.ports import (
     AlarmLog,
     DaqMessageLog,
@@ -59,12 +61,13 @@ from ricochetdb.domain.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
     RecordNotFound,
-    ValidationError,
+    StoreConfigurationError,
 )
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.readings import ClockSource
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 
 
 class MongoClock:
@@ -91,8 +94,9 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
     def __init__(self, context: MongoContext, name: str, mapper: RecordMapper[R]) -> None:
         super().__init__(context, name)
         self.mapper = mapper
+        self.log = MongoRevisionLog(context, self.name)
 
-    def add(self, record: R) -> None:
+    def add(self, record: R, revision: Revision | None = None) -> None:
         label = f"{self.mapper.kind} {record.name!r}"
         self._prepare()
         with self._guard(f"adding {label}"):
@@ -101,6 +105,7 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
             except DuplicateKeyError:
                 raise DuplicateRecord(label, "name", "already exists") from None
         record.revision = 1
+        self.log.keep(revision)
 
     def get(self, name: str) -> R | None:
         with self._guard(f"reading {self.mapper.kind} {name!r}"):
@@ -119,23 +124,36 @@ class MongoRecordRepository(MongoCollection, RecordRepository[R]):
         with self._guard(f"looking up {self.mapper.kind}s"):
             return {doc["name"] for doc in self.collection.find({"name": {"$in": wanted}}, {"name": True})}
 
-    def save(self, record: R) -> None:
+    def save(self, record: R, revision: Revision | None = None) -> None:
         label = f"{self.mapper.kind} {record.name!r}"
         old = record.revision
-        # Records written before revisions existed have none: they count as revision 0.
-        expected: Any = old if old else {"$in": [0, None]}
         self._prepare()
         with self._guard(f"saving {label}"):
-            replaced = self.collection.replace_one(
-                {"name": record.name, "revision": expected}, record_doc(self.mapper, record, old + 1)
-            )
-            if replaced.matched_count == 1:
-                record.revision = old + 1
-                return
-            exists = self.collection.count_documents({"name": record.name}, limit=1)
-        if not exists:
+            replaced = self.collection.replace_one(self._current(record), record_doc(self.mapper, record, old + 1))
+            if replaced.matched_count != 1:
+                self._missing(record, label)
+        record.revision = old + 1
+        self.log.keep(revision)
+
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        label = f"{self.mapper.kind} {record.name!r}"
+        with self._guard(f"deleting {label}"):
+            if self.collection.delete_one(self._current(record)).deleted_count != 1:
+                self._missing(record, label)
+        self.log.keep(revision)
+
+    @staticmethod
+    def _current(record: R) -> dict[str, Any]:
+        """The filter of a compare-and-set; records written before revisions existed count as revision 0."""
+        return {"name": record.name, "revision": record.revision if record.revision else {"$in": [0, None]}}
+
+    def _missing(self, record: R, label: str) -> None:
+        if not self.collection.count_documents({"name": record.name}, limit=1):
             raise RecordNotFound(label, "name", "does not exist")
         raise ConcurrentUpdate(label, "revision", "changed meanwhile")
+
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        return self.log.find(self.mapper.kind, name)
 
 
 class MongoDaqMessageLog(MongoCollection, DaqMessageLog):
@@ -196,20 +214,14 @@ class MongoDeviceEventLog(MongoCollection, DeviceEventLog):
         return [device_event_from_doc(doc) for doc in docs]
 
 
-def _secrets(uri: str) -> set[str]:
-    """The password of ``uri`` as written and decoded (empty set if none)."""
-    userinfo = uri.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[0]
-    raw = userinfo.partition(":")[2]
-    return {secret for secret in (raw, unquote_plus(raw)) if secret}
-
-
 class MongoStore(Store):
     """A MongoDB database: a standalone server, a replica set or a sharded cluster.
 
     ``db_name`` defaults to the URI's path (``mongodb://host/ricochet``). ``timeseries=True``
     creates new readings collections as time-series collections (MongoDB 5.0+). A ``client``
     given by the caller (e.g. with a command listener) stays the caller's: ``close`` leaves it open.
-    The password never appears in ``describe()``, ``repr`` or any error.
+    The password never appears in ``describe()``, ``repr`` or any error. A URI the driver refuses
+    (or whose TLS files it cannot read) is a StoreConfigurationError, never an outage.
     """
 
     def __init__(
@@ -220,18 +232,21 @@ class MongoStore(Store):
         timeseries: bool = False,
         client: MongoClient[dict[str, Any]] | None = None,
     ) -> None:
-        self._uri = redact(uri)
-        guard = Guard(self._uri, _secrets(uri))
+        self._uri = redact_uri(uri)
+        secrets = uri_secrets(uri)
+        guard = Guard(self._uri, secrets)
         try:
             name = db_name or parse_uri(uri)["database"]
             durable: dict[str, Any] = {} if "journal" in parse_uri(uri)["options"] else {"journal": True}
             self._client = client or MongoClient(
                 uri, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms, **durable
             )
-        except (ConfigurationError, ValueError) as error:
-            raise ValidationError("MongoDB URI", self._uri, guard.scrub(str(error))) from None
+        except (ConfigurationError, ValueError, OSError) as error:
+            raise StoreConfigurationError("MongoDB URI", self._uri, guard.scrub(uri_refusal(error, secrets))) from None
         if not name:
-            raise ValidationError("MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name")
+            raise StoreConfigurationError(
+                "MongoDB URI", self._uri, "names no database: add /dbname to the URI or give db_name"
+            )
         self._owns_client = client is None
         self.db_name = name
         nodes = ",".join(f"{host}:{port}" for host, port in sorted(parse_uri(uri)["nodelist"]))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, select
+from sqlalchemy import Connection, Engine, and_, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -18,6 +20,7 @@ from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.documents import SqliteDocuments
 from ricochetdb.adapters.sqlite.mappers import event_from_row, event_row
 from ricochetdb.adapters.sqlite.readings import SqliteReadingRepository
+from ricochetdb.adapters.sqlite.revisions import keep, revisions_of
 from ricochetdb.adapters.sqlite.rollup_tables import create_rollup_tables
 from ricochetdb.adapters.sqlite.rollups import SqliteRollups
 from ricochetdb.adapters.sqlite.schema import check_schema
@@ -46,6 +49,7 @@ from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.domain.processing import ProcessingResult
 from ricochetdb.domain.records import Detector, Run, Stream
+from ricochetdb.domain.revisions import Revision
 from ricochetdb.domain.validation import to_micros
 
 
@@ -57,8 +61,17 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (SQLite gives -wal/-shm the same mode).
+
+    A file that exists keeps its mode; one that cannot be created is left to SQLite to report.
+    """
+    with suppress(OSError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def create_sqlite_engine(path: str) -> Engine:
-    """An engine on a file (or ``:memory:``) with WAL and a busy timeout."""
+    """An engine on a file (or ``:memory:``) with WAL and a busy timeout; a new file is created mode 0600."""
     url = "sqlite://" if path in ("", ":memory:") else f"sqlite:///{path}"
     extra: dict[str, Any] = {"poolclass": StaticPool} if url == "sqlite://" else {}
     engine = create_engine(
@@ -66,6 +79,8 @@ def create_sqlite_engine(path: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 10},
         **extra,
     )
+    if url != "sqlite://":
+        event.listen(engine, "do_connect", lambda *_args: _create_private(path))
     event.listen(engine, "connect", _pragmas)
     return engine
 
@@ -87,11 +102,12 @@ class SqliteRecordRepository(Tables, RecordRepository[R]):
     def _record(self, body: dict[str, Any], revision: int) -> R:
         return self.mapper.from_doc({**body, "revision": revision})
 
-    def add(self, record: R) -> None:
+    def add(self, record: R, revision: Revision | None = None) -> None:
         row = {"collection": self.collection, "name": record.name, "kind": self.mapper.kind, "revision": 1}
         try:
             with self.begin() as connection:
                 connection.execute(records.insert().values(**row, **self._values(record)))
+                keep(connection, revision)
         except IntegrityError:
             raise DuplicateRecord(f"{self.mapper.kind} {record.name!r}", "name", "already exists") from None
         record.revision = 1
@@ -115,21 +131,37 @@ class SqliteRecordRepository(Tables, RecordRepository[R]):
             rows = connection.execute(select(records.c.name).where(self.where, records.c.name.in_(list(names))))
             return {row.name for row in rows}
 
-    def save(self, record: R) -> None:
-        label = f"{self.mapper.kind} {record.name!r}"
+    def save(self, record: R, revision: Revision | None = None) -> None:
+        matching = and_(self.where, records.c.name == record.name, records.c.revision == record.revision)
         with self.begin() as connection:
             result = connection.execute(
-                records.update()
-                .where(self.where, records.c.name == record.name, records.c.revision == record.revision)
-                .values(revision=record.revision + 1, **self._values(record))
+                records.update().where(matching).values(revision=record.revision + 1, **self._values(record))
             )
             if result.rowcount == 1:
+                keep(connection, revision)
                 record.revision += 1
                 return
-            exists = connection.execute(select(records.c.name).where(self.where, records.c.name == record.name))
-            if exists.first() is None:
-                raise RecordNotFound(label, "name", "does not exist")
+            self._missing(connection, record)
+
+    def delete(self, record: R, revision: Revision | None = None) -> None:
+        matching = and_(self.where, records.c.name == record.name, records.c.revision == record.revision)
+        with self.begin() as connection:
+            if connection.execute(records.delete().where(matching)).rowcount == 1:
+                keep(connection, revision)
+                return
+            self._missing(connection, record)
+
+    def _missing(self, connection: Connection, record: R) -> None:
+        """Why a compare-and-set matched nothing: the record is gone, or someone changed it meanwhile."""
+        label = f"{self.mapper.kind} {record.name!r}"
+        exists = connection.execute(select(records.c.name).where(self.where, records.c.name == record.name))
+        if exists.first() is None:
+            raise RecordNotFound(label, "name", "does not exist")
         raise ConcurrentUpdate(label, "revision", "changed meanwhile")
+
+    def revisions(self, name: str) -> builtins.list[Revision]:
+        with self.begin() as connection:
+            return [kept for kept in revisions_of(connection, self.collection, name) if kept.kind == self.mapper.kind]
 
 
 class SqliteDaqMessageLog(Tables, DaqMessageLog):

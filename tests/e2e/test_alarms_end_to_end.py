@@ -93,7 +93,8 @@ def test_a_crossing_is_announced_once_resolved_at_once_and_every_transition_stor
     fridge.device.set(T_MC=0.050)
     assert fridge.run_until(lambda got: states(got, "mc") == ["firing", "resolved"])
     resolved = fridge.hook.received[-1]
-    assert resolved["device"] == fridge.device.address and resolved["lasted_s"] > 0 and resolved["value"] == 0.05
+    assert resolved["device"] == f"JSON-CRYO@{fridge.device.address}"
+    assert resolved["lasted_s"] > 0 and resolved["value"] == 0.05
     stored = fridge.store.alarms("alarm_events").events(name="mc")
     assert [(e.state, e.value, e.threshold) for e in reversed(stored)] == [
         ("firing", 0.15, 0.1),

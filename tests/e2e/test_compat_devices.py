@@ -62,7 +62,7 @@ def test_get_data_appends_one_flat_dict_per_read(cls: type, emulator: str, prot:
     finally:
         device.emulator.stop()
     (data,) = results[1:]
-    assert data["device"] == device.address and data["device_type"] == device.device_type
+    assert data["device"] == f"{device.device_type}@{device.address}" and data["device_type"] == device.device_type
     assert isinstance(data["timestamp"], dt.datetime) and data["timestamp"].tzinfo is None
     assert data["clock"] == "local"  # no database configured: the local UTC clock, flagged
     assert len(data) > 6

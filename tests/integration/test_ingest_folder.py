@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ricochetdb.adapters.sqlite.store import SqliteStore
+from ricochetdb.entrypoints.api import connect
 from ricochetdb.entrypoints.cli import main
 
 
@@ -28,7 +29,10 @@ def test_a_folder_is_loaded_newer_first_and_bad_files_are_moved_aside(
     (drop / "ccccccc1.json").write_text("{truncated")
     (drop / "README.txt").write_text("not a result")
     db = f"sqlite:///{tmp_path / 'p.sqlite'}"
-    assert main(["--db", db, "--json", "ingest", str(drop), "--regexp", r"[0-9a-z]{8}\.json"]) == 0
+    with connect(db) as api:
+        for stream in ("s1", "s2"):
+            api.streams.create({"name": stream, "acq_config": {}, "channel_config": [], "comment": ""})
+    assert main(["--db", db, "--json", "ingest", str(drop), "--regexp", r"[0-9a-z]{8}\.json"]) == 4  # one rejected
     outcome = {Path(row["file"]).name: row["outcome"] for row in json.loads(capsys.readouterr().out)}
     assert outcome == {
         "aaaaaaa1.json": "loaded",

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ricochetdb.adapters.mongo.store import MongoStore
 from ricochetdb.application.daq import DaqLogger
-from ricochetdb.domain.errors import DuplicateRecord, StoreUnavailable, ValidationError
+from ricochetdb.domain.errors import DuplicateRecord, StoreConfigurationError, StoreUnavailable, ValidationError
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import validate_batch
 from ricochetdb.domain.polls import Poll
@@ -145,7 +145,7 @@ class TestRedaction:
             closed.close()
 
     def test_a_uri_without_a_database_name_is_refused_clearly(self) -> None:
-        with pytest.raises(ValidationError, match="names no database") as refused:
+        with pytest.raises(StoreConfigurationError, match="names no database") as refused:
             MongoStore(f"mongodb://u:{SECRET_URI_PART}@127.0.0.1:1/")
         assert SECRET_URI_PART not in str(refused.value)
 

@@ -74,7 +74,7 @@ def test_transitions_and_actions_go_to_the_spool_and_are_replayed_exactly_once(t
     assert store.pending() == {"alarms:alarm_events": 3}
     primary.down = False
     store.link.retry_at = 0.0
-    report = store.drain()
+    report = store.replay()
     assert report.delivered == {"alarms:alarm_events": 3} and store.pending() == {}
     assert [e.timestamp for e in InMemoryAlarmLog(primary.alarm_entries).events()] == [
         T0 + timedelta(seconds=60),

@@ -32,6 +32,11 @@ def store() -> InMemoryStore:
     return InMemoryStore(FakeClock())
 
 
+def set_clock(store: InMemoryStore, moment: datetime) -> None:
+    assert isinstance(store.clock, FakeClock)
+    store.clock.moment = moment
+
+
 def add_detector(store: InMemoryStore, name: str = "RED15") -> None:
     DetectorBook(store, "det").create({"name": name, "acq_config": {}, "channel_config": [], "status": "ok"})
 
@@ -66,6 +71,7 @@ class TestRuns:
         runs.create({"name": "r1", "detector": "RED15"})
         assert runs.start("r1").start_date == T0
         later = T0 + timedelta(hours=2)
+        set_clock(store, later)
         assert runs.stop("r1", later).stop_date == later
 
     def test_a_second_start_is_refused_and_changes_nothing(self, store: InMemoryStore) -> None:
@@ -74,7 +80,7 @@ class TestRuns:
         runs.create({"name": "r1", "detector": "RED15"})
         runs.start("r1")
         with pytest.raises(StateError):
-            runs.start("r1", T0 + timedelta(days=1))
+            runs.start("r1", T0 - timedelta(days=1))
         assert runs.get("r1").start_date == T0
 
     def test_starting_an_unknown_run_raises_not_found(self, store: InMemoryStore) -> None:
@@ -96,11 +102,11 @@ class TestRuns:
         original_save = repository.save
         calls = []
 
-        def racing_save(record):  # type: ignore[no-untyped-def]
+        def racing_save(record, revision=None):  # type: ignore[no-untyped-def]
             calls.append(record.revision)
             if len(calls) == 1:
                 raise ConcurrentUpdate("run 'r1'", "revision", "changed meanwhile")
-            original_save(record)
+            original_save(record, revision)
 
         repository.save = racing_save  # type: ignore[method-assign]
         assert runs.start("r1").start_date == T0
@@ -118,7 +124,7 @@ class TestStreams:
         streams = finished_stream(store)
         with pytest.raises(StateError):
             streams.add_history_record(T0, "s1", "FID1", "processed", "87B5E5A")
-        streams.stop("s1", T0 + timedelta(minutes=8))
+        streams.stop("s1", T0 + timedelta(minutes=4))
         stream = streams.add_history_record(T0, "s1", "FID1", "processed", "87B5E5A", "new code", 0.9, {"a": 1})
         assert stream.history[0].code_commit == "87B5E5A"
 
@@ -182,3 +188,111 @@ class TestReadingBook:
     def test_query_labels_are_checked(self, store: InMemoryStore) -> None:
         with pytest.raises(ValidationError):
             ReadingBook(store, "r").find(label="$where")
+
+
+class TestCorrections:
+    """update, delete and history: every change keeps who, when (database time) and what it was."""
+
+    def test_an_update_keeps_the_fields_before_and_after_with_user_and_database_time(
+        self, store: InMemoryStore
+    ) -> None:
+        detectors = DetectorBook(store, "det", user="alice")
+        detectors.create({"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"})
+        set_clock(store, T0 + timedelta(hours=1))
+        detectors.update("RED15", {"status": "broken", "description": "cable cut"})
+        created, updated = detectors.history("RED15")
+        assert (created.action, created.revision, created.before) == ("create", 1, {})
+        assert created.after["status"] == "ok" and created.timestamp == T0
+        assert (updated.action, updated.revision, updated.user) == ("update", 2, "alice")
+        assert updated.timestamp == T0 + timedelta(hours=1)
+        assert updated.before == {"status": "ok"}
+        assert updated.after == {"status": "broken", "description": "cable cut"}
+
+    def test_an_update_that_changes_nothing_writes_no_revision(self, store: InMemoryStore) -> None:
+        add_detector(store)
+        detectors = DetectorBook(store, "det")
+        detectors.update("RED15", {"status": "ok"})
+        assert [r.action for r in detectors.history("RED15")] == ["create"]
+
+    @pytest.mark.parametrize("changes", [{"name": "X"}, {"detector": ["RED15"]}, {"start_date": T0}, {}, []])
+    def test_a_run_may_change_only_its_description_and_extra(self, store: InMemoryStore, changes: object) -> None:
+        add_detector(store)
+        runs = RunBook(store, "runs", "det")
+        runs.create({"name": "r1", "detector": "RED15"})
+        with pytest.raises(ValidationError):
+            runs.update("r1", changes)  # type: ignore[arg-type]
+        assert runs.update("r1", {"description": "fixed", "extra": {"shift": "night"}}).extra == {
+            "extra": {"shift": "night"}
+        }
+
+    def test_setting_a_temperature_again_keeps_the_earlier_one_in_the_revisions(self, store: InMemoryStore) -> None:
+        streams = finished_stream(store)
+        streams.stop("s1", T0 + timedelta(seconds=10))
+        streams.add_temperature("s1", 0.015, 0.001)
+        streams.add_temperature("s1", 0.016, 0.001)
+        last = streams.history("s1")[-1]
+        assert last.action == "temperature"
+        assert last.before == {"temperature": {"mean": 0.015, "std": 0.001}}
+        assert last.after == {"temperature": {"mean": 0.016, "std": 0.001}}
+
+    def test_a_delete_keeps_the_history_and_a_detector_in_use_is_not_deleted(self, store: InMemoryStore) -> None:
+        add_detector(store)
+        add_detector(store, "SPARE")
+        runs = RunBook(store, "runs", "det")
+        runs.create({"name": "r1", "detector": "RED15"})
+        detectors = DetectorBook(store, "det", used_by=[runs])
+        with pytest.raises(StateError, match="named by run 'r1' in 'runs'"):
+            detectors.delete("RED15")
+        detectors.delete("SPARE")
+        assert [r.action for r in detectors.history("SPARE")] == ["create", "delete"]
+        with pytest.raises(RecordNotFound):
+            detectors.get("SPARE")
+        with pytest.raises(RecordNotFound):
+            detectors.history("NEVER")
+
+    def test_a_stream_with_history_is_not_deleted(self, store: InMemoryStore) -> None:
+        streams = finished_stream(store)
+        streams.stop("s1", T0 + timedelta(seconds=10))
+        streams.add_history_record(T0, "s1", "FID1", "processed", "abc")
+        with pytest.raises(StateError, match="history"):
+            streams.delete("s1")
+
+
+class TestFutureDates:
+    def test_a_start_beyond_the_clock_tolerance_is_refused_unless_allowed(self, store: InMemoryStore) -> None:
+        add_detector(store)
+        runs = RunBook(store, "runs", "det")
+        runs.create({"name": "r1", "detector": "RED15"})
+        with pytest.raises(ValidationError, match="in the future"):
+            runs.start("r1", T0 + timedelta(days=365))
+        assert runs.start("r1", T0 + timedelta(minutes=1)).start_date == T0 + timedelta(minutes=1)
+        with pytest.raises(ValidationError, match="run 'r2': start_date"):
+            runs.create({"name": "r2", "detector": "RED15", "start_date": T0 + timedelta(days=2)})
+        runs.create({"name": "r2", "detector": "RED15", "start_date": T0 + timedelta(days=2)}, allow_future=True)
+        runs.create({"name": "r3", "detector": "RED15"})
+        assert runs.start("r3", T0 + timedelta(days=2), allow_future=True).start_date == T0 + timedelta(days=2)
+
+
+class TestStreamDetectors:
+    """With a detector collection, a stream names only known detectors, as a run does."""
+
+    @pytest.fixture
+    def streams(self, store: InMemoryStore) -> StreamBook:
+        add_detector(store, "FID1")
+        return StreamBook(store, "streams", detector_collection="det")
+
+    def test_channel_config_names_only_known_detectors(self, streams: StreamBook) -> None:
+        spec = {"name": "s1", "acq_config": {}, "comment": "", "channel_config": [{"det_name": "FID9"}]}
+        with pytest.raises(ValidationError, match="unknown in 'det': FID9"):
+            streams.create(spec)
+        streams.create({**spec, "channel_config": [{"det_name": "FID1"}]})
+        with pytest.raises(ValidationError, match="FID9"):
+            streams.update("s1", {"channel_config": [{"det_name": "FID9"}]})
+
+    def test_added_detectors_and_history_records_name_known_detectors(self, streams: StreamBook) -> None:
+        streams.create({"name": "s1", "acq_config": {}, "comment": "", "channel_config": []})
+        with pytest.raises(ValidationError, match="unknown in 'det': FID9"):
+            streams.add_detector("s1", {"det_name": "FID9"}, {}, {})
+        with pytest.raises(ValidationError, match="unknown in 'det': FID9"):
+            streams.add_history_record(T0, "s1", "FID9", "processed", "abc")
+        streams.add_history_record(T0, "s1", "FID1", "processed", "abc")

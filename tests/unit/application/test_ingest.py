@@ -18,6 +18,10 @@ class FakeFolder:
     def __init__(self, files: dict[str, str]) -> None:
         self.files = {f"in/{name}": text for name, text in files.items()}
         self.rejected: dict[str, str] = {}
+        self.writing: set[str] = set()
+
+    def busy(self, paths: list[str]) -> dict[str, str]:
+        return {path: "still being written" for path in paths if path in self.writing}
 
     def list(self, folder: str, pattern: re.Pattern[str]) -> list[str]:
         return sorted(p for p in self.files if p.startswith(folder + "/") and pattern.fullmatch(p.split("/")[-1]))
@@ -133,3 +137,27 @@ class TestParseFolder:
         for path in files:
             stream = "s" + path.split(".")[0]
             assert (f"in/{path}" in folder.files) == (processing.get(stream) is None)
+
+
+class TestFilesThatCannotBeTaken:
+    def test_a_file_still_being_written_is_left_for_the_next_run(self) -> None:
+        ingest, folder, _ = loader({"a.json": doc("s1", "2026-11-24T03:00:00Z"), "b.json": '{"stream_id": "s2", "ti'})
+        folder.writing.add("in/b.json")
+        report = ingest.parse_folder("in", r".*\.json")
+        assert report.loaded == ["in/a.json"] and report.rejected == []
+        assert report.skipped == [("in/b.json", "still being written")] and "in/b.json" in folder.files
+
+    def test_a_result_the_store_refuses_is_rejected_and_the_folder_goes_on(self) -> None:
+        files = {f"{i}.json": doc(f"s{i}", "2026-11-24T03:00:00Z") for i in range(3)}
+        ingest, folder, _ = loader(files)
+        original = ingest.repository.store_if_newer
+
+        def refusing(result: ProcessingResult) -> bool:
+            if result.stream_id == "s1":
+                raise ValidationError("storing a processing result in 'processing'", "", "BSON document too large")
+            return original(result)
+
+        ingest.repository.store_if_newer = refusing  # type: ignore[method-assign]
+        report = ingest.parse_folder("in", r".*\.json")
+        assert report.loaded == ["in/0.json", "in/2.json"]
+        assert report.rejected[0][0] == "in/1.json" and "too large" in folder.rejected["in/1.json"]

@@ -154,3 +154,27 @@ class TestOperatorKeys:
     def test_reserved_keys_are_refused(self) -> None:
         with pytest.raises(ValidationError, match="_id"):
             Detector.from_dict({"name": "d", "acq_config": {}, "channel_config": [], "status": "ok", "_id": 1})
+
+
+class TestOneSetOfRules:
+    def test_unknown_fields_of_runs_and_streams_are_kept_under_extra(self) -> None:
+        run = Run.from_dict({"name": "r", "detector": "A", "shift": "night", "extra": {"operator": "bob"}})
+        assert run.extra == {"extra": {"operator": "bob", "shift": "night"}}
+        stream = Stream.from_dict({**STREAM, "stop_dat": "typo"})
+        assert stream.extra == {"extra": {"stop_dat": "typo"}}
+
+    @pytest.mark.parametrize("bad", [{"extra": 5}, {"shift": 1, "extra": {"shift": 2}}])
+    def test_a_bad_extra_is_refused(self, bad: dict[str, object]) -> None:
+        with pytest.raises(ValidationError):
+            Run.from_dict({"name": "r", "detector": "A", **bad})
+
+    @pytest.mark.parametrize("mean", [0.0, -0.01])
+    def test_a_stream_temperature_is_positive_kelvin(self, mean: float) -> None:
+        with pytest.raises(ValidationError, match="positive temperature in kelvin"):
+            Temperature.create("s1", mean, 0.001)
+
+    def test_a_stream_names_its_detectors_in_channels_additions_and_history(self) -> None:
+        stream = Stream.from_dict({**STREAM, "stop_date": T0, "start_date": T0})
+        stream.add_detector(StreamDetector.create("s1", {"det_name": "FID2"}, {}, {}))
+        stream.add_history(HistoryRecord.create("s1", T0, "FID3", "processed", "abc"))
+        assert stream.detector_names == ["FID1", "FID2", "FID3"]
