@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic
 
+from ricochetdb.adapters.summary_docs import summary_doc, summary_from_doc
 from ricochetdb.application.ports import R
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.processing import ProcessingResult
@@ -96,6 +97,7 @@ def _stream_doc(record: Stream) -> Document:
         "detectors": [dataclasses.asdict(entry) for entry in record.detectors],
         "history": [_history_doc(entry) for entry in record.history],
         "temperature": None if temperature is None else {"mean": temperature.mean, "std": temperature.std},
+        **({} if record.summary is None else {"summary": summary_doc(record.summary)}),
     }
 
 
@@ -114,6 +116,7 @@ def _stream(doc: Document) -> Stream:
         None if temperature is None else Temperature(temperature["mean"], temperature["std"]),
         _rest(doc, Stream.KNOWN | Stream.MANAGED),
         doc["revision"],
+        None if doc.get("summary") is None else summary_from_doc(doc["summary"]),
     )
 
 

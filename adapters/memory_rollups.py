@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -35,16 +36,28 @@ class InMemoryRollups(RollupRepository):
         self.rows = rows
         self.tiers: dict[Tier, dict[SeriesKey, dict[int, Bucket]]] = {tier: {} for tier in TIERS}
         self.newest: dict[SeriesKey, Reading] = {}
+        self.times: dict[SeriesKey, list[int]] = {}
+        """Per series, the sorted times of its numeric values stored (an index into ``rows``)."""
+
+    def _index(self, key: SeriesKey, micros: int, stored: Reading | None) -> None:
+        times = self.times.setdefault(key, [])
+        at = bisect.bisect_left(times, micros)
+        present = at < len(times) and times[at] == micros
+        numeric = stored is not None and as_number(stored.value) is not None
+        if numeric and not present:
+            times.insert(at, micros)
+        elif present and not numeric:
+            del times[at]
 
     def _series_points(self, key: SeriesKey, start: int, stop: int) -> list[Point]:
         device, label = key
-        found = [
-            (micros, number)
-            for (d, lab, when), reading in self.rows.items()
-            if d == device and lab == label and start <= (micros := to_micros(when)) < stop
-            if (number := as_number(reading.value)) is not None
-        ]
-        return sorted(found)
+        times = self.times.get(key, [])
+        found: list[Point] = []
+        for micros in times[bisect.bisect_left(times, start) : bisect.bisect_left(times, stop)]:
+            number = as_number(self.rows[(device, label, from_micros(micros))].value)
+            if number is not None:
+                found.append((micros, number))
+        return found
 
     def _reroll(self, touched: dict[SeriesKey, set[int]]) -> None:
         """Recompute the touched 1 min buckets from raw values, then their hours and days from the tier below."""
@@ -72,6 +85,7 @@ class InMemoryRollups(RollupRepository):
             for label in poll.values:
                 key = (poll.device, label)
                 stored = self.rows.get((poll.device, label, poll.timestamp))
+                self._index(key, micros, stored)
                 if stored is None:
                     continue
                 newest = self.newest.get(key)
@@ -84,11 +98,13 @@ class InMemoryRollups(RollupRepository):
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
         touched: dict[SeriesKey, set[int]] = {}
         self.newest.clear()
+        self.times.clear()
         for tier in TIERS:
             self.tiers[tier].clear()
         for (device, label, when), reading in sorted(self.rows.items()):
             key = (device, label)
             self.newest[key] = reading
+            self._index(key, to_micros(when), reading)
             if as_number(reading.value) is not None:
                 touched.setdefault(key, set()).add(to_micros(when))
         self._reroll(touched)
@@ -165,6 +181,7 @@ class InMemoryRollups(RollupRepository):
         if tier == "raw":
             for micros in starts:
                 self.rows.pop((key[0], key[1], from_micros(micros)), None)
+                self._index(key, micros, None)
             return
         held = self.tiers[_tier(tier)].get(key, {})
         for start in starts:

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import builtins
 import copy
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic
 
 from ricochetdb.application.ports import R, RecordRepository, Store
-from ricochetdb.domain.errors import ConcurrentUpdate, DuplicateRecord, RecordNotFound, StateError, ValidationError
+from ricochetdb.application.stream_summaries import summarize_window, window_stats
+from ricochetdb.domain.errors import (
+    ConcurrentUpdate,
+    DuplicateRecord,
+    RecordNotFound,
+    RicochetError,
+    StateError,
+    ValidationError,
+)
 from ricochetdb.domain.records import (
     Dated,
     Detector,
@@ -26,8 +35,10 @@ from ricochetdb.domain.records import (
     check_not_future,
 )
 from ricochetdb.domain.revisions import Revision, revision
+from ricochetdb.domain.stream_summary import StreamSummary
 from ricochetdb.domain.validation import as_utc, check_collection, check_name
 
+logger = logging.getLogger(__name__)
 RETRIES = 5
 
 
@@ -271,15 +282,64 @@ class StreamBook(DatedBook[Stream]):
         return self._change(name, lambda stream: stream.set_temperature(temperature), "temperature")
 
     def compute_temperature(self, name: str, readings_collection: str, label: str, device: str | None = None) -> Stream:
-        """Mean/std of a thermometer's readings between the stream's start and stop, by the store."""
+        """Mean/std of a thermometer's readings between the stream's start and stop, from the rollups."""
         stream = self.get(name)
         if stream.start_date is None or stream.stop_date is None:
             raise ValidationError(stream.label, "stop_date", "needs a start and a stop date to compute its temperature")
-        stats = self.store.readings(check_collection(readings_collection)).stats(
-            label, stream.start_date, stream.stop_date, device
-        )
-        if stats.count == 0 or stats.mean is None or stats.std is None or not math.isfinite(stats.mean):
+        stats = window_stats(self.store, readings_collection, label, stream.start_date, stream.stop_date, device)
+        if stats is None or not math.isfinite(stats.mean):
             raise ValidationError(
                 stream.label, "temperature", f"no numeric {label!r} readings in {readings_collection!r} during it"
             )
         return self.add_temperature(name, stats.mean, stats.std)
+
+    def stop(self, name: str, when: datetime | None = None, allow_future: bool = False) -> Stream:
+        """Stop the stream and keep its slow-control summary in the same change (if it cannot be computed,
+        the stream stops without one: logged, and ``summary`` computes it later)."""
+        moment = self._when(name, when, "stop_date", allow_future)
+        summary = self._summary_until(name, moment)
+
+        def finish(stream: Stream) -> None:
+            stream.stop(moment)
+            if summary is not None:
+                stream.set_summary(summary)
+
+        return self._change(name, finish, "stop")
+
+    def _summary_until(self, name: str, moment: datetime) -> StreamSummary | None:
+        stream = self.get(name)
+        if stream.start_date is None or moment < stream.start_date:
+            return None  # the stop is refused anyway
+        try:
+            return summarize_window(self.store, stream.start_date, moment, self.store.reading_collections())
+        except RicochetError as error:
+            logger.warning("stream %r: its summary was not computed at stop: %s", name, error)
+            return None
+
+    def summary(
+        self,
+        name: str,
+        collections: Sequence[str] | None = None,
+        recompute: bool = False,
+        interval: float | None = None,
+    ) -> StreamSummary:
+        """The slow-control summary over [start, stop] (now while running) of ``collections`` (default: every
+        readings collection): the one kept, else computed, and kept once the stream has stopped."""
+        summary = self._summarized(name, collections, recompute, interval).summary
+        assert summary is not None
+        return summary
+
+    def _summarized(
+        self, name: str, collections: Sequence[str] | None, recompute: bool, interval: float | None
+    ) -> Stream:
+        stream = self.get(name)
+        if stream.summary is not None and not recompute and collections is None and interval is None:
+            return stream
+        if stream.start_date is None:
+            raise ValidationError(stream.label, "start_date", "never started: nothing to summarise")
+        chosen = self.store.reading_collections() if collections is None else list(collections)
+        found = summarize_window(self.store, stream.start_date, stream.stop_date or self._now(), chosen, interval)
+        if stream.running:
+            stream.summary = found
+            return stream
+        return self._change(name, lambda record: record.set_summary(found), "summary")

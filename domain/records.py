@@ -11,6 +11,7 @@ from ricochetdb.domain.errors import StateError, ValidationError
 from ricochetdb.domain.stream_entries import HistoryRecord as HistoryRecord
 from ricochetdb.domain.stream_entries import StreamDetector as StreamDetector
 from ricochetdb.domain.stream_entries import Temperature as Temperature
+from ricochetdb.domain.stream_summary import StreamSummary
 from ricochetdb.domain.validation import (
     as_utc,
     check_keys,
@@ -251,10 +252,12 @@ class Stream(Dated):
     temperature: Temperature | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     revision: int = 0
+    summary: StreamSummary | None = None
+    """What the slow control did during the stream (``domain.stream_summary``), kept once it stopped."""
 
     KIND: ClassVar[str] = "stream"
     MANDATORY: ClassVar[tuple[str, ...]] = ("name", "acq_config", "channel_config", "comment")
-    MANAGED: ClassVar[frozenset[str]] = frozenset({"detectors", "history", "temperature"})
+    MANAGED: ClassVar[frozenset[str]] = frozenset({"detectors", "history", "temperature", "summary"})
     KNOWN: ClassVar[frozenset[str]] = frozenset(
         {"name", "acq_config", "channel_config", "comment", "status", "start_date", "stop_date"}
     )
@@ -307,6 +310,11 @@ class Stream(Dated):
         if any(known.name == detector.name for known in self.detectors):
             raise StateError(self.label, "detectors", f"detector {detector.name!r} is already in the stream")
         self.detectors.append(detector)
+
+    def set_summary(self, summary: StreamSummary) -> None:
+        """Keep the slow-control summary of the stream once it has finished."""
+        self._refuse_while_running("summary")
+        self.summary = summary
 
     def add_history(self, entry: HistoryRecord) -> None:
         """Append a processing history record once the stream has finished."""

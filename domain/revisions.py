@@ -13,7 +13,7 @@ from typing import Any
 
 from ricochetdb.domain.records import Detector, Run, Stream
 
-ACTIONS = ("create", "update", "start", "stop", "add-detector", "add-history", "temperature", "delete")
+ACTIONS = ("create", "update", "start", "stop", "add-detector", "add-history", "temperature", "summary", "delete")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ The pieces come from the rollup tiers for the interior and from raw readings at 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +47,12 @@ class StreamSummary:
     stop: datetime
     channels: tuple[ChannelSummary, ...]
     interval_s: float | None = None
+
+    def __iter__(self) -> Iterator[ChannelSummary]:
+        return iter(self.channels)
+
+    def __len__(self) -> int:
+        return len(self.channels)
 
 
 def needs_refining(piece: Bucket, cap: float) -> bool:
