@@ -9,11 +9,11 @@ and every stretch longer than ``GAP_FACTOR`` sampling intervals without a readin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ricochetdb.application.ports import Clock, RollupRepository, Series, SeriesKey
+from ricochetdb.application.ports import Clock, ReadingRepository, RollupRepository, Series, SeriesKey
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.history_bins import (
     GAP_FACTOR,
@@ -30,7 +30,7 @@ from ricochetdb.domain.history_bins import (
     tiers_from,
     typical_spacing,
 )
-from ricochetdb.domain.readings import check_label
+from ricochetdb.domain.readings import Reading, check_label
 from ricochetdb.domain.rollups import Bucket, Tier
 from ricochetdb.domain.validation import from_micros, optional_utc, to_micros
 
@@ -158,6 +158,13 @@ class HistoryQuery:
             raise ValidationError("history", "stop", f"{stop.isoformat()} comes before start {start.isoformat()}")
         return start, stop
 
+    def first_reading(self, label: str, device: str | None = None) -> datetime | None:
+        """When the series' first numeric value was read (from its day buckets), or None."""
+        series = resolve_series(self.rollups, self.collection, label, device)
+        key = (series.device, label)
+        days = self.rollups.buckets("1d", [key], -(2**62), 2**62).get(key, [])
+        return from_micros(days[0].t_first) if days else None
+
     def history(
         self,
         label: str,
@@ -203,3 +210,24 @@ class HistoryQuery:
             [Bin(from_micros(b.start), b.n, b.mean, b.min, b.max, b.first, b.last) for b in binned],
             [Gap(from_micros(lo), from_micros(min(hi, e - 1))) for lo, hi in found],
         )
+
+
+def iter_readings(
+    repository: ReadingRepository,
+    rollups: RollupRepository,
+    label: str,
+    device: str | None,
+    start: datetime | None,
+    stop: datetime | None,
+    page: int = 10_000,
+) -> Iterator[Reading]:
+    """Every raw reading of one label of one device in [start, stop], oldest first, read a page at a time
+    (an export of years holds one page in memory, not the years)."""
+    series = resolve_series(rollups, "the collection", label, device)
+    cursor = start
+    while True:
+        found = repository.find(series.device, label, cursor, stop, page)
+        yield from found
+        if len(found) < page:
+            return
+        cursor = found[-1].timestamp + timedelta(microseconds=1)

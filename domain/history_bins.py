@@ -41,19 +41,29 @@ def choose_tier(span: int, points: int) -> Resolution:
 def _unit(resolution: Resolution, per_bin: float) -> int:
     if resolution != "raw":
         return WIDTH_US[resolution]
-    return next((unit for unit in (1_000_000, 1_000) if unit <= per_bin), 1)
+    return next((unit for unit in (1_000, 1) if unit <= per_bin), 1)
 
 
 def _count(start: int, stop: int, width: int) -> int:
     return (stop - 1) // width - start // width + 1
 
 
+NICE = (1, 2, 3, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 720)
+"""Multiples of the tier's bucket tried first, so bins fall on round times (2 min, 6 h, 5 d...)."""
+RAW_NICE = tuple(1_000 * ms for ms in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000))
+"""Round widths of raw bins, from a millisecond to 30 s."""
+
+
 def bin_width(start: int, stop: int, points: int, resolution: Resolution) -> int:
-    """The smallest width (a whole number of the tier's buckets) giving at most ``points`` epoch-aligned bins."""
+    """The smallest width (a whole number of the tier's buckets, a round one if it fits) giving at most
+    ``points`` epoch-aligned bins over [start, stop)."""
     span = stop - start
     unit = _unit(resolution, span / max(points, 1))
     if points <= 1:  # one bin: wider than the epoch offset of the window's end
         return unit * (max(abs(start), abs(stop)) // unit + 1)
+    for width in RAW_NICE if resolution == "raw" else (unit * multiple for multiple in NICE):
+        if width >= unit and _count(start, stop, width) <= points:
+            return width
     width = unit * max(1, math.ceil(span / ((points - 1) * unit)))
     while _count(start, stop, width) > points:
         width += unit

@@ -54,6 +54,9 @@ def build(command: str, parser: argparse.ArgumentParser, common: argparse.Argume
     latest.add_argument("--device", help="a device name, type or address")
     latest.add_argument("--since", default="1d", help=f"look back this far: {SINCE_FORMS} (default 1d)")
     latest.set_defaults(handler=_latest, access="read", columns=READING_COLUMNS)
+    from ricochetdb.entrypoints.cli_history import add_readings_actions
+
+    add_readings_actions(sub, common)
 
 
 def _daq_insert(args: argparse.Namespace, api: Any) -> Any:

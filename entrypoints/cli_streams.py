@@ -42,6 +42,9 @@ def build_extras(leaf: Leaf) -> None:
     temperature.add_argument("--label", default="T_4K", help="thermometer label (default T_4K)")
     temperature.add_argument("--device", help="restrict to one device")
     temperature.set_defaults(handler=_temperature)
+    from ricochetdb.entrypoints.cli_history import add_stream_summary
+
+    add_stream_summary(leaf)
 
 
 def _history(args: argparse.Namespace, api: Any) -> Any:

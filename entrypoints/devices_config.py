@@ -84,7 +84,8 @@ def _at(where: str, field_name: str, check: Callable[[], T]) -> T:
 
 def parse_config(data: dict[str, Any], origin: str) -> PollConfig:
     """Validate a parsed configuration; errors name the file, ``devices[i]`` and the field."""
-    _unknown(data, {"poll", "devices", "alarm", "notifier", "alarms"}, origin)  # alarm sections: alarm_rules_file
+    # alarm sections: alarm_rules_file; [retention]: domain.retention (read by `ricochetdb retention`)
+    _unknown(data, {"poll", "devices", "alarm", "notifier", "alarms", "retention"}, origin)
     poll = data.get("poll", {})
     if not isinstance(poll, dict):
         raise ValidationError(origin, "poll", "must be a table")
