@@ -108,6 +108,8 @@ class InMemoryRollups(RollupRepository):
             if as_number(reading.value) is not None:
                 touched.setdefault(key, set()).add(to_micros(when))
         self._reroll(touched)
+        if progress is not None:
+            progress(f"{self.collection}: {len(self.newest)} series rolled up")
         return len(self.newest)
 
     def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:

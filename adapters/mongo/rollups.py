@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError
 
 from ricochetdb.adapters.mongo.collections import MongoCollection, MongoContext, duplicate_positions
 from ricochetdb.adapters.mongo.documents import floor_ms
-from ricochetdb.adapters.mongo.reading_docs import reading_doc_id
+from ricochetdb.adapters.mongo.reading_docs import doc_labels, reading_doc_id
 from ricochetdb.adapters.mongo.retention import mongo_retention, set_raw_ttl
 from ricochetdb.adapters.mongo.rollup_docs import (
     LATEST_SUFFIX,
@@ -221,7 +221,7 @@ class MongoRollups(MongoCollection, RollupRepository):
             "timestamp": {"$gte": from_micros(start), "$lt": from_micros(stop)},
         }
         docs = list(self.collection.find(query))
-        labels = {label for doc in docs for label in (doc.get("units") or {})}
+        labels = {label for doc in docs for label in doc_labels(doc)}
         points = doc_points(docs, labels, start, stop)
         for doc in docs:
             for reading in stored_readings(doc, labels):

@@ -129,3 +129,20 @@ class TestRebuild:
                     assert a.n == b.n and math.isclose(a.mean, b.mean, rel_tol=1e-12) and a.t_gap == b.t_gap
         assert rollups.latest() == latest
         check_tiers(store, "r")
+
+    def test_a_rebuild_cut_short_and_run_again_gives_the_same_buckets(self, store: Store) -> None:
+        polls = [poll(d, START + timedelta(seconds=61 * i), T=1.0 * i) for i in range(300) for d in ("a", "b", "c")]
+        store.readings("r").add(polls)
+        rollups = store.rollups("r")
+        keys = [(s.device, s.label) for s in rollups.series()]
+        reference = {tier: rollups.buckets(tier, keys, *EVERYTHING) for tier in TIERS}
+
+        def killed(_message: str) -> None:
+            raise KeyboardInterrupt  # stands for a kill after the first series was rolled up
+
+        try:
+            rollups.rebuild(killed)
+        except KeyboardInterrupt:
+            pass
+        rollups.rebuild()
+        assert {tier: rollups.buckets(tier, keys, *EVERYTHING) for tier in TIERS} == reference
