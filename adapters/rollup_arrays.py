@@ -8,7 +8,8 @@ tests check these against the domain's reference functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -45,25 +46,46 @@ class BucketArrays:
     def __len__(self) -> int:
         return len(self.start)
 
-    def rows(self) -> list[Row]:
-        """The buckets as rows in ``Bucket`` field order (plain Python numbers)."""
-        columns: list[list[Any]] = [getattr(self, f.name).tolist() for f in fields(self)]
+    def rows(self, *key: Any) -> list[Row]:
+        """The buckets as rows in ``Bucket`` field order (plain Python numbers), each led by ``key`` if given."""
+        columns: list[Iterable[Any]] = [itertools.repeat(part, len(self)) for part in key]
+        columns += [getattr(self, f.name).tolist() for f in fields(self)]
         return list(zip(*columns, strict=True))
 
     def buckets(self) -> list[Bucket]:
         return [Bucket(*row) for row in self.rows()]
 
-    def select(self, mask: npt.NDArray[np.bool_]) -> BucketArrays:
-        return BucketArrays(*(getattr(self, f.name)[mask] for f in fields(self)))
+    def part(self, start: int, stop: int) -> BucketArrays:
+        """Buckets ``start`` to ``stop`` (positions)."""
+        return BucketArrays(*(getattr(self, f.name)[start:stop] for f in fields(self)))
+
+
+def concatenate(parts: Sequence[BucketArrays]) -> BucketArrays:
+    """Consecutive stretches of one series' buckets as one."""
+    if len(parts) == 1:
+        return parts[0]
+    return BucketArrays(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BucketArrays)))
 
 
 def from_rows(rows: Sequence[Sequence[Any]]) -> BucketArrays:
     """Arrays from rows in ``Bucket`` field order (as the stores keep them)."""
+    return from_columns(list(zip(*rows, strict=True)) if rows else [])
+
+
+def from_columns(columns: Sequence[Sequence[Any]]) -> BucketArrays:
+    """Arrays from columns in ``Bucket`` field order (none: no bucket)."""
     names = [f.name for f in fields(BucketArrays)]
-    if not rows:
+    if not columns:
         return BucketArrays(*(np.empty(0, dtype=_dtype(name)) for name in names))
-    columns = list(zip(*rows, strict=True))
     return BucketArrays(*(np.asarray(column, dtype=_dtype(name)) for name, column in zip(names, columns, strict=True)))
+
+
+def runs_of(keys: Ints) -> list[tuple[int, int, int]]:
+    """(key, first, stop) of each run of equal values in a sorted key column."""
+    if len(keys) == 0:
+        return []
+    starts, ends, _ = _segments(keys)
+    return list(zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True))
 
 
 def _dtype(name: str) -> type:
@@ -122,7 +144,8 @@ def points_arrays(points: Sequence[Point]) -> tuple[Ints, Floats]:
     """Times and values of (time, value) points as arrays."""
     if not points:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    table = np.asarray(points, dtype=np.float64)  # microsecond times are exact in a float64 until 2255
+    flat = np.fromiter(itertools.chain.from_iterable(points), dtype=np.float64, count=2 * len(points))
+    table = flat.reshape(-1, 2)  # microsecond times are exact in a float64 until the year 2255
     return table[:, 0].astype(np.int64), np.ascontiguousarray(table[:, 1])
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from ricochetdb.domain.rollups import WIDTH_US, floor_to
+from ricochetdb.application.ports import SeriesKey
+from ricochetdb.domain.polls import Poll
+from ricochetdb.domain.rollups import WIDTH_US, as_number, floor_to
+from ricochetdb.domain.validation import to_micros
 
 Range = tuple[str, str, int, int]
 """(device, label, start, stop): one stretch of one series, [start, stop) in microseconds."""
@@ -52,3 +55,24 @@ def in_batches(ranges: list[Range]) -> Iterator[list[Range]]:
             cut = end
     for week in sorted(pieces):
         yield pieces[week]
+
+
+def touched_by(polls: Sequence[Poll]) -> tuple[dict[SeriesKey, set[int]], dict[SeriesKey, int]]:
+    """The minutes whose buckets the numeric values of ``polls`` touch, per series, and each series' newest time."""
+    minute = WIDTH_US["1m"]
+    touched: dict[SeriesKey, set[int]] = {}
+    newest: dict[SeriesKey, int] = {}
+    for poll in polls:
+        micros = to_micros(poll.timestamp)
+        start = micros - micros % minute
+        device = poll.device
+        for label, value in poll.values.items():
+            key = (device, label)
+            if newest.get(key, micros - 1) < micros:
+                newest[key] = micros
+            if as_number(value) is not None:
+                held = touched.get(key)
+                if held is None:
+                    touched[key] = held = set()
+                held.add(start)
+    return touched, newest

@@ -35,11 +35,11 @@ from ricochetdb.adapters.mongo.rollup_docs import (
     stored_readings,
 )
 from ricochetdb.adapters.rollup_arrays import BucketArrays, from_points, from_rows, points_arrays, roll_up
-from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_ranges, widen
+from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
 from ricochetdb.application.ports import RetentionItem, RollupRepository, Series, SeriesKey
 from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.readings import Reading
-from ricochetdb.domain.rollups import SOURCE, TIERS, WIDTH_US, Bucket, Point, Tier, as_number, floor_to
+from ricochetdb.domain.rollups import SOURCE, TIERS, WIDTH_US, Bucket, Point, Tier, floor_to
 from ricochetdb.domain.validation import from_micros, to_micros
 
 _READY: set[tuple[int, str]] = set()
@@ -181,14 +181,7 @@ class MongoRollups(MongoCollection, RollupRepository):
                 duplicate_positions(error)
 
     def apply(self, polls: Sequence[Poll]) -> None:
-        touched: dict[SeriesKey, set[int]] = {}
-        newest: dict[SeriesKey, int] = {}
-        for poll in polls:
-            micros = to_micros(poll.timestamp)
-            for label, value in poll.values.items():
-                newest[(poll.device, label)] = max(newest.get((poll.device, label), micros), micros)
-                if as_number(value) is not None:
-                    touched.setdefault((poll.device, label), set()).add(micros)
+        touched, newest = touched_by(polls)
         with self._guard("updating rollups"):
             if newest:
                 self._update_latest(newest)

@@ -15,10 +15,21 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection
 
-from ricochetdb.adapters.rollup_arrays import BucketArrays, from_points, from_rows, points_arrays, roll_up
-from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_ranges, widen
+from ricochetdb.adapters.rollup_arrays import (
+    BucketArrays,
+    Floats,
+    Ints,
+    concatenate,
+    from_columns,
+    from_points,
+    points_arrays,
+    roll_up,
+    runs_of,
+)
+from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
 from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.mappers import reading_from_row
 from ricochetdb.adapters.sqlite.retention import sqlite_retention
@@ -26,8 +37,8 @@ from ricochetdb.adapters.sqlite.rollup_tables import BUCKET_COLUMNS
 from ricochetdb.application.ports import RetentionItem, RollupRepository, Series, SeriesKey
 from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.readings import Reading
-from ricochetdb.domain.rollups import SOURCE, TIERS, WIDTH_US, Bucket, Point, Tier, as_number, floor_to
-from ricochetdb.domain.validation import from_micros, to_micros
+from ricochetdb.domain.rollups import SOURCE, TIERS, WIDTH_US, Bucket, Point, Tier, floor_to
+from ricochetdb.domain.validation import from_micros
 
 NUMERIC = "typeof(r.value) IN ('integer', 'real')"
 LATEST_COLUMNS = "collection, device, label, ts, device_type, value, is_bool, unit, source_us, clock"
@@ -42,38 +53,66 @@ ROWS_PER_QUERY = 2000
 """Series ranges per VALUES list (four parameters each, well under SQLite's 32,766)."""
 
 
+def _fetch(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples from the driver (in the connection's transaction): millions of them convert to
+    arrays in a fraction of a second, where result rows of the SQL toolkit take seconds."""
+    cursor = connection.connection.cursor()
+    try:
+        rows: list[tuple[Any, ...]] = cursor.execute(sql, parameters).fetchall()
+        return rows
+    finally:
+        cursor.close()
+
+
 def _select(connection: Connection, sql: str, collection: str, ranges: Sequence[Range]) -> list[Any]:
-    """Rows of ``sql`` joined with the ranges (a VALUES list ``t``), in as many queries as the list needs."""
+    """Rows of ``sql`` joined with the ranges (a VALUES list ``t`` whose ``k`` is the range's position),
+    in as many queries as the list needs; each row starts with its range's ``k``."""
     found: list[Any] = []
     for first in range(0, len(ranges), ROWS_PER_QUERY):
         chunk = ranges[first : first + ROWS_PER_QUERY]
-        values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
-        query = f"WITH t(device, label, lo, hi) AS (VALUES {values}) {sql}"
-        found += connection.exec_driver_sql(query, (*itertools.chain.from_iterable(chunk), collection)).fetchall()
+        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+        query = f"WITH t(k, device, label, lo, hi) AS (VALUES {values}) {sql}"
+        numbered = itertools.chain.from_iterable((first + k, *r) for k, r in enumerate(chunk))
+        found += _fetch(connection, query, (*numbered, collection))
     return found
 
 
-def _by_series(rows: list[Any]) -> dict[SeriesKey, list[Any]]:
-    return {key: [row[2:] for row in group] for key, group in itertools.groupby(rows, key=lambda row: (row[0], row[1]))}
-
-
-def _points(connection: Connection, collection: str, ranges: Sequence[Range]) -> dict[SeriesKey, list[Point]]:
+def _points(connection: Connection, collection: str, ranges: Sequence[Range]) -> dict[SeriesKey, tuple[Ints, Floats]]:
+    """Raw numeric values of each range, as (times, values) arrays per series, time-ordered."""
     sql = (
-        "SELECT t.device, t.label, r.ts, r.value FROM t JOIN readings r ON r.collection = ? AND r.device = t.device"
-        f" AND r.label = t.label AND r.ts >= t.lo AND r.ts < t.hi WHERE {NUMERIC} ORDER BY 1, 2, 3"
+        "SELECT t.k, r.ts, r.value FROM t JOIN readings r ON r.collection = ? AND r.device = t.device"
+        f" AND r.label = t.label AND r.ts >= t.lo AND r.ts < t.hi WHERE {NUMERIC} ORDER BY t.k, r.ts"
     )
-    return _by_series(_select(connection, sql, collection, ranges))
+    rows = _select(connection, sql, collection, ranges)
+    table = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows)).reshape(-1, 3)
+    times, values = table[:, 1].astype(np.int64), np.ascontiguousarray(table[:, 2])
+    parts: dict[SeriesKey, list[tuple[int, int]]] = {}
+    for k, lo, hi in runs_of(table[:, 0].astype(np.int64)):
+        parts.setdefault((ranges[k][0], ranges[k][1]), []).append((lo, hi))
+    return {
+        key: (np.concatenate([times[lo:hi] for lo, hi in held]), np.concatenate([values[lo:hi] for lo, hi in held]))
+        for key, held in parts.items()
+    }
 
 
 def _buckets(
     connection: Connection, collection: str, tier: Tier, ranges: Sequence[Range]
-) -> dict[SeriesKey, list[Any]]:
+) -> dict[SeriesKey, BucketArrays]:
+    """Stored buckets of each range, as arrays per series, oldest first."""
     columns = ", ".join(f"b.{name}" for name in BUCKET_COLUMNS)
     sql = (
-        f"SELECT t.device, t.label, {columns} FROM t JOIN rollup_{tier} b ON b.collection = ?"
-        " AND b.device = t.device AND b.label = t.label AND b.start >= t.lo AND b.start < t.hi ORDER BY 1, 2, 3"
+        f"SELECT t.k, {columns} FROM t JOIN rollup_{tier} b ON b.collection = ?"
+        " AND b.device = t.device AND b.label = t.label AND b.start >= t.lo AND b.start < t.hi ORDER BY t.k, b.start"
     )
-    return _by_series(_select(connection, sql, collection, ranges))
+    rows = _select(connection, sql, collection, ranges)
+    if not rows:
+        return {}
+    table = list(zip(*rows, strict=True))
+    arrays = from_columns(table[1:])
+    parts: dict[SeriesKey, list[BucketArrays]] = {}
+    for k, lo, hi in runs_of(np.asarray(table[0], dtype=np.int64)):
+        parts.setdefault((ranges[k][0], ranges[k][1]), []).append(arrays.part(lo, hi))
+    return {key: concatenate(held) for key, held in parts.items()}
 
 
 def _replace(
@@ -84,7 +123,7 @@ def _replace(
         f"DELETE FROM rollup_{tier} WHERE collection = ? AND device = ? AND label = ? AND start >= ? AND start < ?",
         [(collection, *r) for r in ranges],
     )
-    rows = [(collection, device, label, *row) for (device, label), arrays in made.items() for row in arrays.rows()]
+    rows = [row for (device, label), arrays in made.items() for row in arrays.rows(collection, device, label)]
     if rows:
         marks = ", ".join("?" * (3 + len(BUCKET_COLUMNS)))
         connection.exec_driver_sql(f"INSERT INTO rollup_{tier} VALUES ({marks})", rows)
@@ -99,24 +138,16 @@ def reroll(connection: Connection, collection: str, touched: dict[SeriesKey, set
             source = SOURCE[tier]
             if source is None:
                 found = _points(connection, collection, ranges)
-                made = {key: from_points(*points_arrays(points), width) for key, points in found.items()}
+                made = {key: from_points(times, values, width) for key, (times, values) in found.items()}
             else:
                 below = _buckets(connection, collection, source, ranges)
-                made = {key: roll_up(from_rows(rows), width) for key, rows in below.items()}
+                made = {key: roll_up(arrays, width) for key, arrays in below.items()}
             _replace(connection, collection, tier, ranges, made)
 
 
 def apply_polls(connection: Connection, collection: str, polls: Sequence[Poll]) -> None:
     """After storing ``polls`` in this transaction: their series' latest values and every bucket they touch."""
-    touched: dict[SeriesKey, set[int]] = {}
-    newest: dict[SeriesKey, int] = {}
-    for poll in polls:
-        micros = to_micros(poll.timestamp)
-        for label, value in poll.values.items():
-            key = (poll.device, label)
-            newest[key] = max(newest.get(key, micros), micros)
-            if as_number(value) is not None:
-                touched.setdefault(key, set()).add(micros)
+    touched, newest = touched_by(polls)
     if newest:
         connection.exec_driver_sql(UPDATE_LATEST, [(collection, *key, ts) for key, ts in newest.items()])
     reroll(connection, collection, touched)
@@ -168,11 +199,12 @@ class SqliteRollups(Tables, RollupRepository):
 
     def _rebuild_stretch(self, connection: Connection, device: str, label: str, start: int, stop: int) -> None:
         """Every tier of [start, stop) (whole days) from the raw values, in one pass and one transaction."""
-        rows = connection.exec_driver_sql(
+        rows = _fetch(
+            connection,
             "SELECT r.ts, r.value FROM readings r WHERE r.collection = ? AND r.device = ? AND r.label = ?"
             f" AND r.ts >= ? AND r.ts < ? AND {NUMERIC} ORDER BY r.ts",
             (self.collection, device, label, start, stop),
-        ).fetchall()
+        )
         made = from_points(*points_arrays(rows), WIDTH_US["1m"])
         key = (device, label)
         for tier in TIERS:
@@ -183,12 +215,12 @@ class SqliteRollups(Tables, RollupRepository):
     def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
         with self.begin() as connection:
             found = _buckets(connection, self.collection, tier, [(d, lab, start, stop) for d, lab in keys])
-        return {key: [Bucket(*row) for row in rows] for key, rows in found.items()}
+        return {key: arrays.buckets() for key, arrays in found.items()}
 
     def points(self, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Point]]:
         with self.begin() as connection:
             found = _points(connection, self.collection, [(d, lab, start, stop) for d, lab in keys])
-        return {key: [(ts, float(value)) for ts, value in rows] for key, rows in found.items()}
+        return {key: list(zip(t.tolist(), v.tolist(), strict=True)) for key, (t, v) in found.items()}
 
     def series(self) -> list[Series]:
         query = (
