@@ -34,7 +34,18 @@ from ricochetdb.adapters.mongo.rollup_docs import (
     latest_from_doc,
     stored_readings,
 )
-from ricochetdb.adapters.rollup_arrays import BucketArrays, from_points, from_rows, points_arrays, roll_up
+from ricochetdb.adapters.rollup_arrays import (
+    Keyed,
+    from_points,
+    from_points_of,
+    keyed_points,
+    keyed_rows,
+    per_series,
+    points_arrays,
+    roll_up,
+    roll_up_of,
+    single,
+)
 from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
 from ricochetdb.application.ports import RetentionItem, RollupRepository, Series, SeriesKey
 from ricochetdb.domain.polls import Poll
@@ -122,14 +133,15 @@ class MongoRollups(MongoCollection, RollupRepository):
                 found.setdefault(key, []).append(row)
         return found
 
-    def _replace(self, tier: Tier, ranges: Sequence[Range], made: dict[SeriesKey, BucketArrays]) -> None:
+    def _replace(self, tier: Tier, ranges: Sequence[Range], made: Keyed) -> None:
         """Make the buckets of the ranges exactly the ones just computed (idempotent).
 
         A few buckets (a poll cycle) are upserted by ``_id`` and the others of the ranges dropped, so a
         reader never sees a hole; many (an upload, a rebuild) replace their ranges by a delete and an
         unordered insert, an order of magnitude faster than as many upserts.
         """
-        docs = [bucket_doc(device, label, row) for (device, label), arrays in made.items() for row in arrays.rows()]
+        keys, series, arrays = made
+        docs = [bucket_doc(*key, row) for key, lo, hi in per_series(keys, series) for row in arrays.part(lo, hi).rows()]
         collection = self.tiers[tier]
         if len(docs) > UPSERT_AT_MOST:
             collection.bulk_write([DeleteMany(_span(device, label, lo, hi)) for device, label, lo, hi in ranges])
@@ -156,10 +168,11 @@ class MongoRollups(MongoCollection, RollupRepository):
                 ranges = widen(batch, width)
                 source = SOURCE[tier]
                 if source is None:
-                    made = {k: from_points(*points_arrays(p), width) for k, p in self._points(ranges).items()}
+                    keys, series, times, values = keyed_points(self._points(ranges))
+                    made: Keyed = (keys, *from_points_of(series, times, values, width))
                 else:
-                    below = self._bucket_rows(source, ranges)
-                    made = {key: roll_up(from_rows(rows), width) for key, rows in below.items()}
+                    keys, series, children = keyed_rows(self._bucket_rows(source, ranges))
+                    made = (keys, *roll_up_of(series, children, width))
                 self._replace(tier, ranges, made)
 
     def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
@@ -226,7 +239,7 @@ class MongoRollups(MongoCollection, RollupRepository):
             for tier in TIERS:
                 if tier != "1m":
                     made = roll_up(made, WIDTH_US[tier])
-                self._replace(tier, [(device, label, start, stop)], {(device, label): made} if len(made) else {})
+                self._replace(tier, [(device, label, start, stop)], single((device, label), made))
         return {(device, label) for label in labels}
 
     def _rebuild_latest(self, readings: list[Reading]) -> None:

@@ -22,12 +22,15 @@ from ricochetdb.adapters.rollup_arrays import (
     BucketArrays,
     Floats,
     Ints,
-    concatenate,
+    Keyed,
     from_columns,
     from_points,
+    from_points_of,
+    per_series,
     points_arrays,
     roll_up,
-    runs_of,
+    roll_up_of,
+    single,
 )
 from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
 from ricochetdb.adapters.sqlite.connection import Tables
@@ -77,71 +80,81 @@ def _select(connection: Connection, sql: str, collection: str, ranges: Sequence[
     return found
 
 
-def _points(connection: Connection, collection: str, ranges: Sequence[Range]) -> dict[SeriesKey, tuple[Ints, Floats]]:
-    """Raw numeric values of each range, as (times, values) arrays per series, time-ordered."""
+def _series_of(ranges: Sequence[Range]) -> tuple[list[SeriesKey], Ints]:
+    """The distinct series of the ranges, and each range's series number."""
+    keys = list(dict.fromkeys((device, label) for device, label, _, _ in ranges))
+    number = {key: index for index, key in enumerate(keys)}
+    return keys, np.asarray([number[(d, lab)] for d, lab, _, _ in ranges], dtype=np.int64)
+
+
+def _points(
+    connection: Connection, collection: str, ranges: Sequence[Range]
+) -> tuple[list[SeriesKey], Ints, Ints, Floats]:
+    """Raw numeric values of every range at once: the series, and per value its series number, time and value,
+    sorted by series then time."""
     sql = (
         "SELECT t.k, r.ts, r.value FROM t JOIN readings r ON r.collection = ? AND r.device = t.device"
         f" AND r.label = t.label AND r.ts >= t.lo AND r.ts < t.hi WHERE {NUMERIC} ORDER BY t.k, r.ts"
     )
+    keys, series_of_range = _series_of(ranges)
     rows = _select(connection, sql, collection, ranges)
     table = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows)).reshape(-1, 3)
-    times, values = table[:, 1].astype(np.int64), np.ascontiguousarray(table[:, 2])
-    parts: dict[SeriesKey, list[tuple[int, int]]] = {}
-    for k, lo, hi in runs_of(table[:, 0].astype(np.int64)):
-        parts.setdefault((ranges[k][0], ranges[k][1]), []).append((lo, hi))
-    return {
-        key: (np.concatenate([times[lo:hi] for lo, hi in held]), np.concatenate([values[lo:hi] for lo, hi in held]))
-        for key, held in parts.items()
-    }
+    series, times = series_of_range[table[:, 0].astype(np.int64)], table[:, 1].astype(np.int64)
+    order = np.lexsort((times, series))
+    return keys, series[order], times[order], table[:, 2][order]
 
 
 def _buckets(
     connection: Connection, collection: str, tier: Tier, ranges: Sequence[Range]
-) -> dict[SeriesKey, BucketArrays]:
-    """Stored buckets of each range, as arrays per series, oldest first."""
+) -> tuple[list[SeriesKey], Ints, BucketArrays]:
+    """Stored buckets of every range at once: the series, each bucket's series number, and the buckets,
+    sorted by series then start."""
     columns = ", ".join(f"b.{name}" for name in BUCKET_COLUMNS)
     sql = (
         f"SELECT t.k, {columns} FROM t JOIN rollup_{tier} b ON b.collection = ?"
         " AND b.device = t.device AND b.label = t.label AND b.start >= t.lo AND b.start < t.hi ORDER BY t.k, b.start"
     )
+    keys, series_of_range = _series_of(ranges)
     rows = _select(connection, sql, collection, ranges)
-    if not rows:
-        return {}
     table = list(zip(*rows, strict=True))
     arrays = from_columns(table[1:])
-    parts: dict[SeriesKey, list[BucketArrays]] = {}
-    for k, lo, hi in runs_of(np.asarray(table[0], dtype=np.int64)):
-        parts.setdefault((ranges[k][0], ranges[k][1]), []).append(arrays.part(lo, hi))
-    return {key: concatenate(held) for key, held in parts.items()}
+    series = series_of_range[np.asarray(table[0] if rows else [], dtype=np.int64)]
+    order = np.lexsort((arrays.start, series))
+    return keys, series[order], arrays.take(order)
 
 
 def _replace(
-    connection: Connection, collection: str, tier: Tier, ranges: Sequence[Range], made: dict[SeriesKey, BucketArrays]
+    connection: Connection,
+    collection: str,
+    tier: Tier,
+    ranges: Sequence[Range],
+    made: Keyed,
 ) -> None:
     """Delete the buckets of the ranges, insert the ones just computed."""
     connection.exec_driver_sql(
         f"DELETE FROM rollup_{tier} WHERE collection = ? AND device = ? AND label = ? AND start >= ? AND start < ?",
         [(collection, *r) for r in ranges],
     )
-    rows = [row for (device, label), arrays in made.items() for row in arrays.rows(collection, device, label)]
+    keys, series, arrays = made
+    rows = [row for key, lo, hi in per_series(keys, series) for row in arrays.part(lo, hi).rows(collection, *key)]
     if rows:
         marks = ", ".join("?" * (3 + len(BUCKET_COLUMNS)))
         connection.exec_driver_sql(f"INSERT INTO rollup_{tier} VALUES ({marks})", rows)
 
 
 def reroll(connection: Connection, collection: str, touched: dict[SeriesKey, set[int]]) -> None:
-    """Recompute the touched minutes (given by any time inside) from raw values, then their hours and days."""
+    """Recompute the touched minutes (given by any time inside) from raw values, then their hours and days:
+    every series of a batch in one query and one vector computation per tier."""
     for batch in in_batches(touched_ranges(touched, WIDTH_US["1m"])):
         for tier in TIERS:
             width = WIDTH_US[tier]
             ranges = widen(batch, width)
-            source = SOURCE[tier]
-            if source is None:
-                found = _points(connection, collection, ranges)
-                made = {key: from_points(times, values, width) for key, (times, values) in found.items()}
+            if SOURCE[tier] is None:
+                keys, series, times, values = _points(connection, collection, ranges)
+                made = (keys, *from_points_of(series, times, values, width))
             else:
-                below = _buckets(connection, collection, source, ranges)
-                made = {key: roll_up(arrays, width) for key, arrays in below.items()}
+                keys, series, children = _buckets(connection, collection, SOURCE[tier], ranges)  # type: ignore[arg-type]
+                made = (keys, *roll_up_of(series, children, width))
             _replace(connection, collection, tier, ranges, made)
 
 
@@ -206,21 +219,27 @@ class SqliteRollups(Tables, RollupRepository):
             (self.collection, device, label, start, stop),
         )
         made = from_points(*points_arrays(rows), WIDTH_US["1m"])
-        key = (device, label)
         for tier in TIERS:
             if tier != "1m":
                 made = roll_up(made, WIDTH_US[tier])
-            _replace(connection, self.collection, tier, [(device, label, start, stop)], {key: made})
+            _replace(connection, self.collection, tier, [(device, label, start, stop)], single((device, label), made))
 
     def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
         with self.begin() as connection:
-            found = _buckets(connection, self.collection, tier, [(d, lab, start, stop) for d, lab in keys])
-        return {key: arrays.buckets() for key, arrays in found.items()}
+            names, series, arrays = _buckets(
+                connection, self.collection, tier, [(d, lab, start, stop) for d, lab in keys]
+            )
+        return {key: arrays.part(lo, hi).buckets() for key, lo, hi in per_series(names, series)}
 
     def points(self, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Point]]:
         with self.begin() as connection:
-            found = _points(connection, self.collection, [(d, lab, start, stop) for d, lab in keys])
-        return {key: list(zip(t.tolist(), v.tolist(), strict=True)) for key, (t, v) in found.items()}
+            names, series, times, values = _points(
+                connection, self.collection, [(d, lab, start, stop) for d, lab in keys]
+            )
+        return {
+            key: list(zip(times[lo:hi].tolist(), values[lo:hi].tolist(), strict=True))
+            for key, lo, hi in per_series(names, series)
+        }
 
     def series(self) -> list[Series]:
         query = (
