@@ -210,6 +210,16 @@ def per_series(keys: Sequence[tuple[str, str]], series: Ints) -> list[tuple[tupl
     return [(keys[number], lo, hi) for number, lo, hi in runs_of(series)]
 
 
+def keyed_rows_out(made: Keyed, *lead: Any) -> list[tuple[Any, ...]]:
+    """Every bucket as a row ``(*lead, device, label, *bucket fields)``, built in one pass over columns."""
+    keys, series, arrays = made
+    names = [keys[number] for number in series.tolist()]
+    columns: list[Iterable[Any]] = [itertools.repeat(part, len(names)) for part in lead]
+    columns += [[name[0] for name in names], [name[1] for name in names]]
+    columns += [getattr(arrays, f.name).tolist() for f in fields(arrays)]
+    return list(zip(*columns, strict=True))
+
+
 def single(key: tuple[str, str], arrays: BucketArrays) -> Keyed:
     """The buckets of one series, keyed."""
     return [key], np.zeros(len(arrays), dtype=np.int64), arrays

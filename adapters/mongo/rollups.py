@@ -40,7 +40,7 @@ from ricochetdb.adapters.rollup_arrays import (
     from_points_of,
     keyed_points,
     keyed_rows,
-    per_series,
+    keyed_rows_out,
     points_arrays,
     roll_up,
     roll_up_of,
@@ -140,8 +140,7 @@ class MongoRollups(MongoCollection, RollupRepository):
         reader never sees a hole; many (an upload, a rebuild) replace their ranges by a delete and an
         unordered insert, an order of magnitude faster than as many upserts.
         """
-        keys, series, arrays = made
-        docs = [bucket_doc(*key, row) for key, lo, hi in per_series(keys, series) for row in arrays.part(lo, hi).rows()]
+        docs = [bucket_doc(row[0], row[1], row[2:]) for row in keyed_rows_out(made)]
         collection = self.tiers[tier]
         if len(docs) > UPSERT_AT_MOST:
             collection.bulk_write([DeleteMany(_span(device, label, lo, hi)) for device, label, lo, hi in ranges])

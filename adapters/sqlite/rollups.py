@@ -26,6 +26,7 @@ from ricochetdb.adapters.rollup_arrays import (
     from_columns,
     from_points,
     from_points_of,
+    keyed_rows_out,
     per_series,
     points_arrays,
     roll_up,
@@ -135,8 +136,7 @@ def _replace(
         f"DELETE FROM rollup_{tier} WHERE collection = ? AND device = ? AND label = ? AND start >= ? AND start < ?",
         [(collection, *r) for r in ranges],
     )
-    keys, series, arrays = made
-    rows = [row for key, lo, hi in per_series(keys, series) for row in arrays.part(lo, hi).rows(collection, *key)]
+    rows = keyed_rows_out(made, collection)
     if rows:
         marks = ", ".join("?" * (3 + len(BUCKET_COLUMNS)))
         connection.exec_driver_sql(f"INSERT INTO rollup_{tier} VALUES ({marks})", rows)
