@@ -135,36 +135,39 @@ def listing(store: SqliteStore) -> None:
           f"(target < 2 s)")  # fmt: skip
 
 
-def rate(store: Store, where: str, cycles: int = 300, collection: str = "rate") -> float:
-    """Poll-cycle writes: one poll of 100 labels per add, values per second (one core); returns it."""
-    book = ReadingBook(store, collection)
-    polls = [
-        Poll("cryo", "CRYO", T0 + timedelta(seconds=i), {f"v{c}": c + 1e-3 * i for c in range(100)}, {})
-        for i in range(cycles)
+def cycles(count: int, devices: int) -> list[list[Poll]]:
+    """``count`` poll cycles of ``devices`` devices with 100 labels each, one second apart."""
+    return [
+        [
+            Poll(f"dev{d}", "CRYO", T0 + timedelta(seconds=i), {f"v{c}": c + 1e-3 * i for c in range(100)}, {})
+            for d in range(devices)
+        ]
+        for i in range(count)
     ]
-    seconds, _ = timed(lambda: [book.add([poll]) for poll in polls])
-    values = 100 * cycles
-    print(f"rate      {where}: {values:,} values in {cycles} adds of 100: {values / seconds:,.0f} values/s, "
-          f"{cycles / seconds:,.1f} polls/s")  # fmt: skip
+
+
+def rate(store: Store, where: str, count: int = 300, devices: int = 1, collection: str = "rate") -> float:
+    """Poll cycles written as the poll loop writes them (one add per cycle), values per second on one core."""
+    book = ReadingBook(store, collection)
+    written = cycles(count, devices)
+    seconds, _ = timed(lambda: [book.add(cycle) for cycle in written])
+    values = 100 * devices * count
+    print(f"rate      {where}: {count} cycles of {100 * devices} values: {values / seconds:,.0f} values/s, "
+          f"{count / seconds:,.1f} cycles/s")  # fmt: skip
     return values / seconds
 
 
-def rate_raw_mongo(mongo: Any, cycles: int = 300) -> float:
+def rate_raw_mongo(mongo: Any, count: int = 300) -> float:
     """The same poll-cycle writes into MongoDB with the rollups left out (the raw repository's own insert)."""
     from ricochetdb.adapters.mongo.readings import MongoReadingRepository
 
     repository = MongoReadingRepository(mongo._context, "rate_raw")
-    polls = [
-        Poll("cryo", "CRYO", T0 + timedelta(seconds=i), {f"v{c}": c + 1e-3 * i for c in range(100)}, {})
-        for i in range(cycles)
-    ]
-    store = repository._add_to_collection
     repository._prepare()
-    seconds, _ = timed(lambda: [store([poll]) for poll in polls])
-    print(
-        f"rate      MongoDB-wire, rollups off: {100 * cycles / seconds:,.0f} values/s, {cycles / seconds:,.1f} polls/s"
-    )
-    return 100 * cycles / seconds
+    written = cycles(count, 1)
+    seconds, _ = timed(lambda: [repository._add_to_collection(cycle) for cycle in written])
+    print(f"rate      MongoDB-wire, rollups off: {100 * count / seconds:,.0f} values/s, "
+          f"{count / seconds:,.1f} cycles/s")  # fmt: skip
+    return 100 * count / seconds
 
 
 def main() -> None:
@@ -194,10 +197,9 @@ def main() -> None:
             bare.close()
             local = SqliteStore(str(folder / "rate.sqlite"))
             with_rollups = rate(local, "SQLite, rollups on")
+            print(f"rate      SQLite: rollups cost {100 * (1 - with_rollups / without):.0f}% of the write rate")
+            rate(local, "SQLite, rollups on, a cryostat of 2,000 channels", 60, 20, "rate2000")
             local.close()
-            print(
-                f"rate      SQLite: rollups cost {100 * (1 - with_rollups / without):.0f}% of the poll-cycle write rate"
-            )
         if args.mongo_days and only & {"history", "rate"}:
             from ricochetdb.adapters.mongo.store import MongoStore
 
@@ -215,6 +217,7 @@ def main() -> None:
                     print(
                         f"rate      MongoDB-wire: rollups cost {100 * (1 - rolled / raw_only):.0f}% of the write rate"
                     )
+                    rate(mongo, "MongoDB-wire, rollups on, a cryostat of 2,000 channels", 60, 20, "rate2000")
                 mongo.close()
 
 
