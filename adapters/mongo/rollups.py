@@ -113,32 +113,29 @@ class MongoRollups(MongoCollection, RollupRepository):
         return found
 
     def _bucket_rows(self, tier: Tier, ranges: Sequence[Range]) -> dict[SeriesKey, list[Any]]:
-        """Stored bucket rows of each range: one query over the hull of all of them."""
-        if not ranges:
-            return {}
-        lo, hi = min(r[2] for r in ranges), max(r[3] for r in ranges)
+        """Stored bucket rows of each range: one query per series on its index prefix (device, label, start).
+
+        Equality on the series is what every server plans on the index: SecantusDB scans the whole
+        collection for ``$in`` or ``$or`` (3.3 s instead of 0.03 s for one hour of one series).
+        """
         wanted: dict[SeriesKey, list[tuple[int, int]]] = {}
         for device, label, start, stop in ranges:
             wanted.setdefault((device, label), []).append((start, stop))
-        query = {
-            "device": {"$in": sorted({r[0] for r in ranges})},
-            "label": {"$in": sorted({r[1] for r in ranges})},
-            "start": {"$gte": as_date(lo), "$lt": as_date(hi)},
-        }
         found: dict[SeriesKey, list[Any]] = {}
-        for doc in self.tiers[tier].find(query, sort=SERIES_INDEX):
-            row = bucket_row(doc)
-            key = (doc["device"], doc["label"])
-            if any(start <= row[0] < stop for start, stop in wanted.get(key, [])):
-                found.setdefault(key, []).append(row)
+        for (device, label), spans in wanted.items():
+            query = _span(device, label, min(lo for lo, _ in spans), max(hi for _, hi in spans))
+            for doc in self.tiers[tier].find(query, sort=[("start", ASCENDING)]):
+                row = bucket_row(doc)
+                if any(lo <= row[0] < hi for lo, hi in spans):
+                    found.setdefault((device, label), []).append(row)
         return found
 
     def _replace(self, tier: Tier, ranges: Sequence[Range], made: Keyed) -> None:
         """Make the buckets of the ranges exactly the ones just computed (idempotent).
 
-        A few buckets (a poll cycle) are upserted by ``_id`` and the others of the ranges dropped, so a
-        reader never sees a hole; many (an upload, a rebuild) replace their ranges by a delete and an
-        unordered insert, an order of magnitude faster than as many upserts.
+        A few buckets (a poll cycle) are upserted by ``_id``, so a reader never sees a hole; many (an
+        upload, a rebuild) replace their ranges by a delete and an unordered insert, an order of
+        magnitude faster than as many upserts.
         """
         docs = [bucket_doc(row[0], row[1], row[2:]) for row in keyed_rows_out(made)]
         collection = self.tiers[tier]
@@ -149,16 +146,10 @@ class MongoRollups(MongoCollection, RollupRepository):
             except BulkWriteError as error:  # a concurrent writer stored the same buckets meanwhile
                 duplicate_positions(error)
             return
-        kept: dict[SeriesKey, list[Any]] = {}
-        for doc in docs:
-            kept.setdefault((doc["device"], doc["label"]), []).append(doc["start"])
-        writes: list[Any] = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs]
-        for device, label, lo, hi in ranges:
-            span = _span(device, label, lo, hi)
-            span["start"]["$nin"] = kept.get((device, label), [])
-            writes.append(DeleteMany(span))
-        if writes:
-            collection.bulk_write(writes, ordered=False)
+        # No bucket of a re-rolled range can have to go: raw values are only ever added (retention deletes
+        # raw values only where buckets hold them, and keeps the buckets), so each range keeps its buckets.
+        if docs:
+            collection.bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
 
     def _reroll(self, touched: dict[SeriesKey, set[int]]) -> None:
         for batch in in_batches(touched_ranges(touched, WIDTH_US["1m"])):
