@@ -224,9 +224,7 @@ class StreamBook(DatedBook[Stream]):
 
     kind = "stream"
 
-    def __init__(
-        self, store: Store, collection: str, detector_collection: str | None = None, user: str = ""
-    ) -> None:
+    def __init__(self, store: Store, collection: str, detector_collection: str | None = None, user: str = "") -> None:
         super().__init__(store, store.streams(check_collection(collection)), collection, user)
         self.detector_collection = None if detector_collection is None else check_collection(detector_collection)
 

@@ -6,8 +6,8 @@ import logging
 import signal
 import sqlite3
 import subprocess
-import threading
 import sys
+import threading
 import time
 from pathlib import Path
 

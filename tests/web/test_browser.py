@@ -176,7 +176,5 @@ def test_the_runs_page_lists_the_running_run(visit: Visit) -> None:
 def test_every_element_of_every_page_points_inside_the_service(visit: Visit, service: LiveService) -> None:
     for path in ("/", "/plot?label=T_MC&start=-10m", "/runs", "/streams", "/streams/s001"):
         page = visit.open(path)
-        links = page.locator("[src], [href]").evaluate_all(
-            "(nodes) => nodes.map((node) => node.src || node.href)"
-        )
+        links = page.locator("[src], [href]").evaluate_all("(nodes) => nodes.map((node) => node.src || node.href)")
         assert links and all(str(link).startswith(service.url + "/") for link in links), path

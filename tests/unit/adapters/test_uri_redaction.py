@@ -71,7 +71,10 @@ class TestRedactUri:
             ("mongodb+srv://phys:pw@cluster.example/db?tls=true", "mongodb+srv://phys:***@cluster.example/db?tls=true"),
             ("mongodb://h1:27017,h2:27018/db?replicaSet=rs", "mongodb://h1:27017,h2:27018/db?replicaSet=rs"),
             ("mongodb://phys@h/db?authMechanism=GSSAPI", "mongodb://phys@h/db?authMechanism=GSSAPI"),
-            ("mongodb://h/db?tlsCertificateKeyFilePassword=pw&tls=true", "mongodb://h/db?tlsCertificateKeyFilePassword=***&tls=true"),
+            (
+                "mongodb://h/db?tlsCertificateKeyFilePassword=pw&tls=true",
+                "mongodb://h/db?tlsCertificateKeyFilePassword=***&tls=true",
+            ),
             ("phys:pw@h/db", "phys:***@h/db"),
             ("sqlite:////data/a@b:c.sqlite", "sqlite:////data/a@b:c.sqlite"),
         ],
