@@ -14,7 +14,7 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.ports import ReplayReport, SetAside, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.application.spooling import replay, retry_set_aside
+from ricochetdb.application.replay import replay, retry_set_aside
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.container import Container, build_container
 from ricochetdb.entrypoints.defaults import os_user

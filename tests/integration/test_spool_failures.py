@@ -20,7 +20,8 @@ from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.poll_loop import PollLoop
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import ReadingRepository, WriteReport
-from ricochetdb.application.spooling import SpoolingStore, retry_set_aside
+from ricochetdb.application.replay import retry_set_aside
+from ricochetdb.application.spooling import SpoolingStore
 from ricochetdb.domain.errors import SpoolMismatch, StoreUnavailable, ValidationError
 from ricochetdb.domain.polls import DeviceReply, Poll
 from ricochetdb.domain.readings import Measurement

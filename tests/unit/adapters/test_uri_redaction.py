@@ -49,7 +49,7 @@ class TestRedactUri:
     @given(uris(NO_SPACE), st.text(max_size=20), st.text(max_size=20))
     def test_no_password_survives_in_free_text(self, case: tuple[str, str], before: str, after: str) -> None:
         uri, password = case
-        assume(password not in before and password not in after)
+        assume(password not in f"database {before}" and password not in after)
         assert password not in redact(f"database {before} {uri} {after}")
 
     @settings(max_examples=300)
