@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic
 
-from ricochetdb.adapters.summary_docs import summary_doc, summary_from_doc
 from ricochetdb.application.ports import R
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.processing import ProcessingResult
@@ -97,7 +96,7 @@ def _stream_doc(record: Stream) -> Document:
         "detectors": [dataclasses.asdict(entry) for entry in record.detectors],
         "history": [_history_doc(entry) for entry in record.history],
         "temperature": None if temperature is None else {"mean": temperature.mean, "std": temperature.std},
-        **({} if record.summary is None else {"summary": summary_doc(record.summary)}),
+        **({} if record.summary is None else {"summary": _summary_doc(record)}),
     }
 
 
@@ -116,8 +115,21 @@ def _stream(doc: Document) -> Stream:
         None if temperature is None else Temperature(temperature["mean"], temperature["std"]),
         _rest(doc, Stream.KNOWN | Stream.MANAGED),
         doc["revision"],
-        None if doc.get("summary") is None else summary_from_doc(doc["summary"]),
+        None if doc.get("summary") is None else _summary(doc["summary"]),
     )
+
+
+def _summary_doc(record: Stream) -> Document:
+    from ricochetdb.adapters.summary_docs import summary_doc  # loaded only for streams that have one
+
+    assert record.summary is not None
+    return summary_doc(record.summary)
+
+
+def _summary(doc: Document) -> Any:
+    from ricochetdb.adapters.summary_docs import summary_from_doc
+
+    return summary_from_doc(doc)
 
 
 def _rest(doc: Document, known: set[str] | frozenset[str]) -> dict[str, Any]:

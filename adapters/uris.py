@@ -19,6 +19,7 @@ from ricochetdb.domain.errors import StoreConfigurationError
 HIDDEN = "***"
 SCHEME_SEPARATOR = "://"
 # Query options whose value is a secret (compared in lower case).
+MAX_READINGS = 64
 SECRET_OPTIONS = ("tlscertificatekeyfilepassword=", "authmechanismproperties=", "password=", "pwd=")
 LOCAL_SCHEMES = ("sqlite", "file")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://")
@@ -82,7 +83,7 @@ def redact_uri(uri: str) -> str:
     if hidden is None:
         return _hide_options(uri)
     credentials, rest = hidden
-    return _hide_options(uri[:start] + credentials + uri[rest:])
+    return uri[:start] + credentials + _hide_options(uri[rest:])  # a user name holding 'password=' stays whole
 
 
 def redact(text: str) -> str:
@@ -116,12 +117,13 @@ def redact(text: str) -> str:
 def uri_secrets(uri: str) -> set[str]:
     """Every text that may be the password of ``uri``, as written and decoded, under each reading of it.
 
-    Read as :func:`redact_uri` does (credentials up to the last ``@``) and as a driver does (up to the
-    last ``@`` before the first ``/`` or ``?``); an error text is scrubbed of all of them.
+    The credentials may end at any ``@`` (an unencoded ``@`` or ``/`` in the password, an ``@`` in an
+    option): every reading is kept (the first 64 ``@``), so an error text is scrubbed of all of them.
     """
     before, separator, after = uri.partition(SCHEME_SEPARATOR)
     rest = after if separator else before
-    readings = {rest.rpartition("@")[0], rest.partition("?")[0].partition("/")[0].rpartition("@")[0]}
+    ats = [index for index, char in enumerate(rest[:4096]) if char == "@"][:MAX_READINGS]
+    readings = {rest[:index] for index in ats}
     secrets: set[str] = set()
     for userinfo in readings:
         password = userinfo.partition(":")[2]

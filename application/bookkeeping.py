@@ -12,10 +12,9 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from ricochetdb.application.ports import R, RecordRepository, Store
-from ricochetdb.application.stream_summaries import summarize_window, window_stats
 from ricochetdb.domain.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
@@ -35,9 +34,10 @@ from ricochetdb.domain.records import (
     check_not_future,
 )
 from ricochetdb.domain.revisions import Revision, revision
-from ricochetdb.domain.stream_summary import StreamSummary
 from ricochetdb.domain.validation import as_utc, check_collection, check_name
 
+if TYPE_CHECKING:  # the summary machinery loads only when a stream stops or is summarised
+    from ricochetdb.domain.stream_summary import StreamSummary
 logger = logging.getLogger(__name__)
 RETRIES = 5
 
@@ -235,9 +235,7 @@ class StreamBook(DatedBook[Stream]):
 
     kind = "stream"
 
-    def __init__(
-        self, store: Store, collection: str, detector_collection: str | None = None, user: str = ""
-    ) -> None:
+    def __init__(self, store: Store, collection: str, detector_collection: str | None = None, user: str = "") -> None:
         super().__init__(store, store.streams(check_collection(collection)), collection, user)
         self.detector_collection = None if detector_collection is None else check_collection(detector_collection)
 
@@ -286,6 +284,8 @@ class StreamBook(DatedBook[Stream]):
         stream = self.get(name)
         if stream.start_date is None or stream.stop_date is None:
             raise ValidationError(stream.label, "stop_date", "needs a start and a stop date to compute its temperature")
+        from ricochetdb.application.stream_summaries import window_stats
+
         stats = window_stats(self.store, readings_collection, label, stream.start_date, stream.stop_date, device)
         if stats is None or not math.isfinite(stats.mean):
             raise ValidationError(
@@ -310,6 +310,8 @@ class StreamBook(DatedBook[Stream]):
         stream = self.get(name)
         if stream.start_date is None or moment < stream.start_date:
             return None  # the stop is refused anyway
+        from ricochetdb.application.stream_summaries import summarize_window
+
         try:
             return summarize_window(self.store, stream.start_date, moment, self.store.reading_collections())
         except RicochetError as error:
@@ -337,6 +339,8 @@ class StreamBook(DatedBook[Stream]):
             return stream
         if stream.start_date is None:
             raise ValidationError(stream.label, "start_date", "never started: nothing to summarise")
+        from ricochetdb.application.stream_summaries import summarize_window
+
         chosen = self.store.reading_collections() if collections is None else list(collections)
         found = summarize_window(self.store, stream.start_date, stream.stop_date or self._now(), chosen, interval)
         if stream.running:

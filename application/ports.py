@@ -14,20 +14,21 @@ import builtins
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
-from ricochetdb.domain.alarms_records import AlarmEvent, Notification, OperatorAction
-from ricochetdb.domain.events import DeviceEvent
-from ricochetdb.domain.messages import DaqMessage
-from ricochetdb.domain.polls import DeviceReply, Poll
-from ricochetdb.domain.processing import ProcessingResult
-from ricochetdb.domain.query import Query
-from ricochetdb.domain.readings import ClockSource, Reading
-from ricochetdb.domain.records import Detector, Run, Stream
-from ricochetdb.domain.revisions import Revision
-from ricochetdb.domain.rollups import Bucket, Point, Tier
+if TYPE_CHECKING:  # annotations only: a command that needs one port does not import every model
+    from ricochetdb.domain.alarms_records import AlarmEvent, Notification, OperatorAction
+    from ricochetdb.domain.events import DeviceEvent
+    from ricochetdb.domain.messages import DaqMessage
+    from ricochetdb.domain.polls import DeviceReply, Poll
+    from ricochetdb.domain.processing import ProcessingResult
+    from ricochetdb.domain.query import Query
+    from ricochetdb.domain.readings import ClockSource, Reading
+    from ricochetdb.domain.records import Detector, Run, Stream
+    from ricochetdb.domain.revisions import Revision
+    from ricochetdb.domain.rollups import Bucket, Point, Tier
 
-R = TypeVar("R", bound=Detector | Run | Stream)
+R = TypeVar("R", bound="Detector | Run | Stream")
 
 
 class RecordRepository(abc.ABC, Generic[R]):

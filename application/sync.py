@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ricochetdb.application.ports import Kind, LocalArchive, RecordRepository, Store
-from ricochetdb.application.spooling import SPOOLED_KINDS, deliver, item_count
+from ricochetdb.application.replay import SPOOLED_KINDS, deliver, item_count
 from ricochetdb.domain.errors import DuplicateRecord, ValidationError
 
 RECORD_KINDS: tuple[Kind, ...] = ("detectors", "runs", "streams")

@@ -39,9 +39,13 @@ def fill(api: Ricochet, start: datetime, days: float) -> int:
     total = int(days * 86400 / STEP_S)
     for first in range(0, total, CHUNK):
         documents = [
-            {"timestamp": start + timedelta(seconds=STEP_S * i), "device": "fridge", "device_type": "MMR3",
-             **{label: 4.0 + 0.001 * ((i + k) % 97) for k, label in enumerate(LABELS)},
-             "units": dict.fromkeys(LABELS, "K")}
+            {
+                "timestamp": start + timedelta(seconds=STEP_S * i),
+                "device": "fridge",
+                "device_type": "MMR3",
+                **{label: 4.0 + 0.001 * ((i + k) % 97) for k, label in enumerate(LABELS)},
+                "units": dict.fromkeys(LABELS, "K"),
+            }
             for i in range(first, min(first + CHUNK, total))
         ]
         api.readings.add_documents(documents)
@@ -68,8 +72,10 @@ def bench_series(url: str, api: Ricochet, start: datetime, stop: datetime) -> No
     raw_one = timed(lambda: api.readings.find("fridge", LABELS[0], start, stop), repeat=1)
     tiers = sorted({series["tier"] for series in answer["series"]})
     bins = sum(len(series["bins"]) for series in answer["series"])
-    print(f"series, 8 channels x {(stop - start).days} days, 2,000 points each: {served:.3f} s over HTTP "
-          f"(tiers {tiers}, {bins} bins)")
+    print(
+        f"series, 8 channels x {(stop - start).days} days, 2,000 points each: {served:.3f} s over HTTP "
+        f"(tiers {tiers}, {bins} bins)"
+    )
     print(f"  raw fetch of ONE channel over the same window: {raw_one:.3f} s; of eight, about {8 * raw_one:.1f} s")
     print(f"  ratio raw (8 channels) / series: {8 * raw_one / served:.1f}x")
 
@@ -81,8 +87,20 @@ def bench_metrics() -> None:
         stamp_reply("MMR3", f"dev{d}", DeviceReply([Measurement(f"ch{c}", float(c), "K") for c in range(50)]), now)
         for d in range(10)
     ]
-    live.on_cycle(type("Report", (), {"timestamp": now, "polls": polls, "failures": [], "duration_s": 0.5,
-                                      "stored": 500, "write_latency_s": 0.01})())
+    live.on_cycle(
+        type(
+            "Report",
+            (),
+            {
+                "timestamp": now,
+                "polls": polls,
+                "failures": [],
+                "duration_s": 0.5,
+                "stored": 500,
+                "write_latency_s": 0.01,
+            },
+        )()
+    )
     stop = threading.Event()
     api = connect("memory://")
     server = run_web(create_app(WebContext(api, live, ["readings"], stopping=stop)), "127.0.0.1", 0, stop)
@@ -95,8 +113,10 @@ def bench_metrics() -> None:
             body = session.get(server.url + "metrics", timeout=30).text
             times.append(time.perf_counter() - started)
         samples = body.count("ricochetdb_reading_value{")
-        print(f"/metrics with {samples} channels: median {1000 * statistics.median(times):.1f} ms, "
-              f"worst {1000 * max(times):.1f} ms over 50 scrapes (target < 50 ms)")
+        print(
+            f"/metrics with {samples} channels: median {1000 * statistics.median(times):.1f} ms, "
+            f"worst {1000 * max(times):.1f} ms over 50 scrapes (target < 50 ms)"
+        )
     finally:
         server.stop()
         api.close()

@@ -85,3 +85,7 @@ class DamagedFile(RicochetError):
 
 class SpoolMismatch(RicochetError):
     """The spool holds items meant for another database than the one configured now."""
+
+
+class StoreRefused(RicochetError):
+    """The database refused these items for a rule of its own (a collection validator, say): waiting won't help."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ricochetdb.domain.errors import StateError, ValidationError
 from ricochetdb.domain.stream_entries import HistoryRecord as HistoryRecord
 from ricochetdb.domain.stream_entries import StreamDetector as StreamDetector
 from ricochetdb.domain.stream_entries import Temperature as Temperature
-from ricochetdb.domain.stream_summary import StreamSummary
 from ricochetdb.domain.validation import (
     as_utc,
     check_keys,
@@ -21,6 +20,9 @@ from ricochetdb.domain.validation import (
     optional_utc,
     require,
 )
+
+if TYPE_CHECKING:
+    from ricochetdb.domain.stream_summary import StreamSummary
 
 RESERVED_KEYS = frozenset({"_id", "revision"})
 EXTRA = "extra"

@@ -60,7 +60,7 @@ def _value_size(value: Any, record: str, where: str, depth: int) -> int:
             return 4
         if INT64_MIN <= value <= INT64_MAX:
             return 8
-        raise _refused(record, where, f"an integer of {value.bit_length()} bits (64 at most)")
+        raise _refused(record, where, f"an integer of {value.bit_length()} bits, outside the signed 64-bit integers")
     if isinstance(value, float):
         return 8
     if isinstance(value, str):

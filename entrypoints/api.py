@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -14,7 +14,7 @@ from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.ingest import ProcessingLoader
 from ricochetdb.application.ports import ReplayReport, SetAside, Shelf, Spool, Store
 from ricochetdb.application.readings import ReadingBook
-from ricochetdb.application.spooling import replay, retry_set_aside
+from ricochetdb.application.replay import replay, retry_set_aside
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.container import Container, build_container
 from ricochetdb.entrypoints.defaults import os_user
@@ -133,12 +133,14 @@ class Ricochet:
         spool = self.spool
         return {} if spool is None else spool.pending()
 
-    def replay_spool(self, bulk_size: int = 1000, max_items: int | None = None) -> ReplayReport:
+    def replay_spool(
+        self, bulk_size: int = 1000, max_items: int | None = None, should_stop: Callable[[], bool] = lambda: False
+    ) -> ReplayReport:
         """Deliver what the spool holds if the database answers (the poll loop does a little after each cycle)."""
         if isinstance(bulk_size, bool) or not isinstance(bulk_size, int) or bulk_size < 1:
             raise ValidationError("spool replay", "bulk_size", f"must be a positive integer, got {bulk_size!r}")
         spool = self.spool
-        return ReplayReport() if spool is None else spool.replay(bulk_size, max_items)
+        return ReplayReport() if spool is None else spool.replay(bulk_size, max_items, should_stop)
 
     def set_aside(self) -> list[SetAside]:
         """Items the database refused for a reason other than being away, waiting for a person."""

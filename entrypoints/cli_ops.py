@@ -27,8 +27,14 @@ def build(command: str, parser: argparse.ArgumentParser, common: argparse.Argume
         )
         parser.set_defaults(handler=_status, access="read")
     elif command == "spool":
-        parser.add_argument("action", choices=("status", "replay"))
+        parser.add_argument("action", choices=("status", "replay", "set-aside"))
+        parser.add_argument("what", nargs="?", choices=("list", "show", "retry", "discard"), help="with set-aside")
+        parser.add_argument("number", nargs="?", type=positive, help="with set-aside show/retry/discard: the item")
         parser.add_argument("--bulk-size", type=positive, default=1000, help="items per write (default 1000)")
+        parser.add_argument("--from", dest="source", help="with replay: a spool file to deliver (one moved aside)")
+        parser.epilog = (
+            "spool status | spool replay [--from FILE] | spool set-aside list | spool set-aside show|retry|discard N"
+        )
         parser.set_defaults(handler=_spool, access="read")
     else:
         parser.add_argument(
@@ -53,8 +59,9 @@ def _status(args: argparse.Namespace, api: Any) -> Any:
         now = api.now()
     except StoreUnavailable as error:
         status.update(reachable=False, error=redact(str(error)), spooled=api.spool_pending())
+        status["set_aside"] = len(api.set_aside())
         return Outcome(status, UNREACHABLE, f"database unavailable: {status['error']}")
-    status.update(database_time=now, reachable=True, spooled=api.spool_pending())
+    status.update(database_time=now, reachable=True, spooled=api.spool_pending(), set_aside=len(api.set_aside()))
     try:
         status.update(_open_records(api, now, left_open_after))
         status.update(_devices(api, _config(args.config), now, forget_after))
@@ -126,19 +133,58 @@ def _devices(api: Any, config: Any, now: Any, forget_after: Any) -> dict[str, li
 
 def _spool(args: argparse.Namespace, api: Any) -> Any:
     from ricochetdb.adapters.uris import redact
+    from ricochetdb.entrypoints.cli_devices import stop_on_interrupt
     from ricochetdb.entrypoints.output import PARTIAL, UNREACHABLE, Outcome
 
     if args.action == "status":
-        return api.spool_pending() or {"spool": "empty"}
-    report = api.replay_spool(args.bulk_size)
+        shelved = len(api.set_aside())
+        return {**(api.spool_pending() or {"spool": "empty"}), **({"set_aside": shelved} if shelved else {})}
+    if args.action == "set-aside":
+        return _set_aside(args, api)
+    with stop_on_interrupt() as stop:
+        if args.source:
+            report = api.replay_file(args.source, args.bulk_size)
+        else:
+            report = api.replay_spool(args.bulk_size, should_stop=stop.is_set)
     left = sum(api.spool_pending().values())
     result: dict[str, Any] = {"delivered": report.total, "new": report.new, **report.delivered, "still_spooled": left}
+    if report.set_aside:
+        result["set_aside"] = report.set_aside
     if report.stopped:
         result["stopped"] = redact(report.stopped)
-        return Outcome(result, UNREACHABLE, f"database unavailable, {left} items still spooled: {result['stopped']}")
-    if left:
-        return Outcome(result, PARTIAL, f"{left} items still spooled: run 'ricochetdb spool replay' again")
+        return Outcome(result, UNREACHABLE, f"replay stopped, {left} items still spooled: {result['stopped']}")
+    if left or report.set_aside:
+        note = f", {report.set_aside} refused and set aside ('spool set-aside list')" if report.set_aside else ""
+        return Outcome(result, PARTIAL, f"{left} items still spooled{note}")
     return result
+
+
+def _set_aside(args: argparse.Namespace, api: Any) -> Any:
+    """What the database refused outright: list it, show one item, retry it once fixed, or discard it."""
+    from ricochetdb.domain.errors import ValidationError
+
+    what = args.what or "list"
+    if what == "list":
+        return [
+            {
+                "number": i.number,
+                "kind": i.kind,
+                "collection": i.collection,
+                "when": i.when,
+                "item": i.summary,
+                "reason": i.reason,
+            }
+            for i in api.set_aside()
+        ]
+    if args.number is None:
+        raise ValidationError("spool set-aside", what, "needs the item's number (see 'spool set-aside list')")
+    if what == "show":
+        kind, collection, item = api.shelf.get(args.number)
+        return {"number": args.number, "kind": kind, "collection": collection, "item": repr(item)}
+    if what == "retry":
+        return {"number": args.number, "stored": True, "new": api.retry_set_aside(args.number)}
+    api.discard_set_aside(args.number)
+    return {"number": args.number, "discarded": True}
 
 
 def _sync(args: argparse.Namespace, api: Any) -> Any:

@@ -75,9 +75,7 @@ class MongoTestServer:
         ]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.startup_timeout
-        client: MongoClient[dict[str, object]] = MongoClient(
-            self.uri + self.ping_options, serverSelectionTimeoutMS=250
-        )
+        client: MongoClient[dict[str, object]] = MongoClient(self.uri + self.ping_options, serverSelectionTimeoutMS=250)
         try:
             while True:
                 if self.process.poll() is not None:

@@ -13,12 +13,20 @@ from bson.errors import InvalidDocument
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, ConfigurationError, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    ConfigurationError,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+    WriteError,
+)
 
 from ricochetdb.adapters.mongo.indexes import SEQUENCES, CollectionSetup, Kind
 from ricochetdb.adapters.uris import quotes_secret, redact
 from ricochetdb.domain.errors import (
     StoreConfigurationError,
+    StoreRefused,
     StoreUnavailable,
     ValidationError,
 )
@@ -98,9 +106,19 @@ def refusal(error: PyMongoError, text: str) -> str | None:
     return None
 
 
+def _documents_refused(error: PyMongoError) -> bool:
+    """A write the server refused document by document for a rule of its own (a collection validator, say)."""
+    if isinstance(error, BulkWriteError):
+        details = error.details
+        codes = [e.get("code") for e in details.get("writeErrors", [])]
+        return bool(codes) and not details.get("writeConcernErrors") and not any(c in REFUSALS for c in codes)
+    return isinstance(error, WriteError) and error.code not in REFUSALS
+
+
 class Guard:
-    """Turns driver errors into StoreUnavailable (an outage), StoreConfigurationError (a refusal that
-    waiting does not fix) or ValidationError (a document it cannot encode), never holding the password."""
+    """Turns driver errors into StoreUnavailable (an outage), StoreConfigurationError (a refusal of us that
+    waiting does not fix), StoreRefused (documents the server's own rules refuse) or ValidationError (a
+    document it cannot encode), never holding the password."""
 
     def __init__(self, where: str, secrets: set[str]) -> None:
         self.where = where
@@ -121,6 +139,8 @@ class Guard:
             raise ValidationError(f"{what} in {collection!r}", "", self.scrub(str(error))) from None
         except PyMongoError as error:
             text = self.scrub(describe(error))
+            if _documents_refused(error):
+                raise StoreRefused(f"MongoDB {self.where}", collection, f"{what}: refused: {text}") from None
             refused = refusal(error, text)
             if refused is not None:
                 raise StoreConfigurationError(f"MongoDB {self.where}", collection, f"{what}: {refused}") from None

@@ -150,7 +150,12 @@ class LiveState:
                 known = self._channels.get(key)
                 if known is None or known.timestamp <= reading.timestamp:
                     self._channels[key] = Channel(
-                        collection, reading.device, reading.device_type, reading.label, reading.value, reading.unit,
+                        collection,
+                        reading.device,
+                        reading.device_type,
+                        reading.label,
+                        reading.value,
+                        reading.unit,
                         reading.timestamp,
                     )
                 self._answered(reading.device, reading.device_type, reading.timestamp, collection)

@@ -80,15 +80,29 @@ def render(
         for number, part in enumerate(segments(history)):
             times = mdates.date2num([item.t for item in part])
             ax.fill_between(times, [i.min for i in part], [i.max for i in part], color=colour, alpha=0.2, lw=0)
-            ax.plot(times, [i.mean for i in part], color=colour, lw=1.2, label=name if number == 0 else None,
-                    marker="." if len(part) == 1 else None)
+            ax.plot(
+                times,
+                [i.mean for i in part],
+                color=colour,
+                lw=1.2,
+                label=name if number == 0 else None,
+                marker="." if len(part) == 1 else None,
+            )
     main = next(iter(axes.values()))
     for marker in markers:
         if start <= marker.when <= stop:
             when = float(mdates.date2num(marker.when))
             main.axvline(when, color="0.4", ls="--", lw=0.8)
-            main.annotate(marker.text, (when, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                          va="top", ha="right", fontsize=7, color="0.3")
+            main.annotate(
+                marker.text,
+                (when, 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=7,
+                color="0.3",
+            )
     main.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(stop)))
     locator = mdates.AutoDateLocator(tz=UTC)
     main.xaxis.set_major_locator(locator)

@@ -17,8 +17,20 @@ from ricochetdb.adapters.web.series import plain
 from ricochetdb.domain.records import Run, Stream
 
 SUMMARY_FIELDS = (
-    "collection", "device", "label", "n", "mean", "std", "min", "min_time", "max", "max_time", "first", "last",
-    "coverage", "longest_gap_s",
+    "collection",
+    "device",
+    "label",
+    "n",
+    "mean",
+    "std",
+    "min",
+    "min_time",
+    "max",
+    "max_time",
+    "first",
+    "last",
+    "coverage",
+    "longest_gap_s",
 )
 
 

@@ -24,8 +24,14 @@ from ricochetdb.entrypoints.web.context import WebContext
 from ricochetdb.entrypoints.web.query import series_query
 
 WINDOWS = [
-    ("-10m", "last 10 minutes"), ("-1h", "last hour"), ("-6h", "last 6 hours"), ("-1d", "last day"),
-    ("-7d", "last week"), ("-30d", "last 30 days"), ("-1y", "last year"), ("-5y", "last 5 years"),
+    ("-10m", "last 10 minutes"),
+    ("-1h", "last hour"),
+    ("-6h", "last 6 hours"),
+    ("-1d", "last day"),
+    ("-7d", "last week"),
+    ("-30d", "last 30 days"),
+    ("-1y", "last year"),
+    ("-5y", "last 5 years"),
     ("", "as in the URL"),
 ]
 
@@ -92,7 +98,13 @@ def plot_page(request: Request) -> Response:
         for channel in ctx.live.channels()
     ]
     return _render(
-        request, "plot.html", "plot", "Plots", channels=channels, windows=WINDOWS, interval=ctx.live.interval,
+        request,
+        "plot.html",
+        "plot",
+        "Plots",
+        channels=channels,
+        windows=WINDOWS,
+        interval=ctx.live.interval,
         points=request.query_params.get("points", "2000"),
         chart_library=f"/vendor/plotly-{chart_library_version()}.min.js",
     )
@@ -103,11 +115,17 @@ def runs_page(request: Request) -> Response:
     now, rows = ctx.now(), []
     for run in ctx.api.runs.list():
         window = window_of(run, now)
-        rows.append({
-            "name": run.name, "detectors": ", ".join(run.detector_names), "start": run.start_date,
-            "stop": run.stop_date, "running": run.running, "description": run.description,
-            "plot": None if window is None else plot_link(_channels(ctx), window[0], run.stop_date),
-        })
+        rows.append(
+            {
+                "name": run.name,
+                "detectors": ", ".join(run.detector_names),
+                "start": run.start_date,
+                "stop": run.stop_date,
+                "running": run.running,
+                "description": run.description,
+                "plot": None if window is None else plot_link(_channels(ctx), window[0], run.stop_date),
+            }
+        )
     return _render(request, "runs.html", "runs", "Runs", runs=rows)
 
 
@@ -117,8 +135,15 @@ def _channels(ctx: WebContext, limit: int = 4) -> list[tuple[str, str, str]]:
 
 def streams_page(request: Request) -> Response:
     rows = [
-        {"name": s.name, "status": s.status, "start": s.start_date, "stop": s.stop_date, "running": s.running,
-         "comment": s.comment, "summarised": summary_of(s) is not None}
+        {
+            "name": s.name,
+            "status": s.status,
+            "start": s.start_date,
+            "stop": s.stop_date,
+            "running": s.running,
+            "comment": s.comment,
+            "summarised": summary_of(s) is not None,
+        }
         for s in context(request).api.streams.list()
     ]
     return _render(request, "streams.html", "streams", "Streams", streams=rows)
@@ -129,9 +154,11 @@ def stream_page(request: Request) -> Response:
     stream = ctx.api.streams.get(request.path_params["name"])
     stored = summary_of(stream)
     window = window_of(stream, ctx.now())
-    entries = stored if stored is not None else [
-        {"collection": c.collection, "device": c.device, "label": c.label} for c in ctx.live.channels()
-    ]
+    entries = (
+        stored
+        if stored is not None
+        else [{"collection": c.collection, "device": c.device, "label": c.label} for c in ctx.live.channels()]
+    )
     rows = []
     for entry in entries:
         row = {name: entry.get(name) for name in SUMMARY_FIELDS}
@@ -141,8 +168,14 @@ def stream_page(request: Request) -> Response:
     doc = stream_json(stream)
     config = json.dumps(plain({"acq_config": stream.acq_config, "channel_config": stream.channel_config}), indent=2)
     return _render(
-        request, "stream.html", "stream", f"Stream {stream.name}", stream=doc, summary=rows,
-        summary_stored=stored is not None, config=config,
+        request,
+        "stream.html",
+        "stream",
+        f"Stream {stream.name}",
+        stream=doc,
+        summary=rows,
+        summary_stored=stored is not None,
+        config=config,
     )
 
 

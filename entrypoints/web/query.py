@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dateutil import parser as dateparser
-
 from ricochetdb.adapters.web.series import iso
 from ricochetdb.domain.errors import ValidationError
+from ricochetdb.entrypoints.edge import parse_datetime
 
 DEFAULT_WINDOW = timedelta(days=1)
 DEFAULT_POINTS = 2000
@@ -46,13 +45,7 @@ def parse_instant(text: str, now: datetime, what: str) -> datetime:
             return datetime.fromtimestamp(float(text) / 1000.0, UTC)
         except (OverflowError, OSError, ValueError):
             raise ValidationError(what, text, "is out of range as epoch milliseconds") from None
-    try:
-        moment = dateparser.isoparse(text)
-    except (ValueError, OverflowError) as error:
-        raise ValidationError(what, text, f"is not an ISO-8601 date, epoch milliseconds or now-7d ({error})") from None
-    if moment.tzinfo is None:
-        raise ValidationError(what, text, "has no timezone: add Z (UTC) or an offset such as +01:00")
-    return moment.astimezone(UTC)
+    return parse_datetime(text, what)
 
 
 @dataclass(frozen=True)

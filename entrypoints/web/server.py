@@ -18,7 +18,12 @@ class WebServer:
 
     def __init__(self, app: Starlette, host: str, port: int, stop: threading.Event) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=2,
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,
             access_log=False,
         )
         self.server = uvicorn.Server(config)

@@ -144,6 +144,14 @@ def test_configure_then_query_five_records_after_a_date(
     assert len(later) == 7 and all(doc["timestamp"] > dt.datetime(2020, 4, 14) for doc in later)
 
 
+def test_upload_takes_dicts_without_device_as_the_original_did(address: dict[str, Any]) -> None:
+    """Before: ``device`` was mandatory and this upload raised."""
+    run(CONFIGURE, address)
+    assert Database.get_database().upload([{"timestamp": dt.datetime(2020, 4, 15), "T_4K": 4.01}], "mmr3-2020") == 1
+    (stored,) = collection("mmr3-2020")
+    assert (stored["device"], stored["device_type"], stored["T_4K"]) == ("external", "external", 4.01)
+
+
 def test_daq_logger_example_inserts_both_messages(address: dict[str, Any]) -> None:
     run(CONFIGURE + DAQ, address)
     stored = collection("daq_messages")

@@ -16,7 +16,7 @@ from ricochetdb.adapters.mongo.store import MongoStore
 from ricochetdb.adapters.sqlite.archive import SqliteArchive
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.daq import DaqLogger
-from ricochetdb.application.spooling import pending
+from ricochetdb.application.replay import pending
 from ricochetdb.domain.errors import REASON_LIMIT, ValidationError
 from ricochetdb.domain.messages import DaqMessage
 from ricochetdb.entrypoints.cli import main

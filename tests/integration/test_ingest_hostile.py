@@ -38,8 +38,11 @@ def test_files_that_cannot_be_parsed_or_stored_go_to_rejected_and_the_folder_goe
     (drop / "bigint.json").write_text(result("s2", records=[{"counts": 2**64}]))
     (drop / "huge.json").write_text(result("s3", waveform="x" * (16 * 1024 * 1024 + 10)))
     (drop / "good.json").write_text(result("s4"))
+    with connect(database, spool="") as api:
+        for stream in ("s1", "s2", "s3", "s4"):
+            api.streams.create({"name": stream, "acq_config": {}, "channel_config": [], "comment": ""})
     command = ["--db", database, "--spool", "", "--json", "ingest", str(drop)]
-    assert main(command) == 0
+    assert main(command) == 4  # done in part: three files rejected
     outcome = {Path(row["file"]).name: (row["outcome"], row["reason"]) for row in json.loads(capsys.readouterr().out)}
     assert {name: kind for name, (kind, _) in outcome.items()} == {
         "deep.json": "rejected",

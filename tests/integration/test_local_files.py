@@ -123,6 +123,12 @@ class TestMapping:
         with pytest.raises(ValidationError, match=r"bad\.label"):
             load_mapping(str(path))
 
+    def test_a_mapping_renaming_two_fields_to_one_label_is_refused_when_loaded(self, tmp_path: Path) -> None:
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps({"CRYO": {"full_range": "T_MC", "mc_backup": "T_MC"}}))
+        with pytest.raises(ValidationError, match="renames both 'full_range' and 'mc_backup' to 'T_MC'"):
+            load_mapping(str(path))
+
     @given(st.dictionaries(st.text(), st.dictionaries(st.text(), st.text()) | st.integers()))
     def test_any_mapping_document_validates_or_raises_a_validation_error(self, data: dict) -> None:  # type: ignore[type-arg]
         from ricochetdb.domain.devices import check_mapping

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mongo_server import free_port
+from pymongo import MongoClient
 from sqlalchemy import event
 
 from ricochetdb.adapters.memory import InMemoryStore
@@ -18,11 +20,13 @@ from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.poll_loop import PollLoop
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import ReadingRepository, WriteReport
-from ricochetdb.application.spooling import SpoolingStore, retry_set_aside
+from ricochetdb.application.replay import retry_set_aside
+from ricochetdb.application.spooling import SpoolingStore
 from ricochetdb.domain.errors import SpoolMismatch, StoreUnavailable, ValidationError
 from ricochetdb.domain.polls import DeviceReply, Poll
 from ricochetdb.domain.readings import Measurement
 from ricochetdb.entrypoints.api import connect
+from ricochetdb.entrypoints.cli import main
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
@@ -218,3 +222,47 @@ class TestShelfActions:
             report = target.replay_file(str(path))
             assert report.stopped == "" or "malformed" in report.stopped or "disk image" in report.stopped
             assert len(target.daq.find()) == report.total
+
+
+def test_a_poll_mongodb_refuses_by_its_own_rule_is_set_aside_and_handled_from_the_command_line(
+    tmp_path: Path, mongo_uri: str, mongo_db_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the validator's refusal was an 'outage', so the poll was spooled and retried forever."""
+    client: MongoClient[dict[str, object]] = MongoClient(mongo_uri)
+    schema = {"bsonType": "object", "properties": {"T_4K": {"bsonType": "double", "maximum": 100.0}}}
+    client[mongo_db_name].create_collection("fridge", validator={"$jsonSchema": schema})
+    client.close()
+    uri, spool = f"{mongo_uri.rstrip('/')}/{mongo_db_name}", str(tmp_path / "spool.sqlite")
+    value = {"T_4K": 4.0}
+
+    class Reader:
+        device_type, address = "MMR3", "10.0.0.31"
+
+        def read(self) -> DeviceReply:
+            return DeviceReply([Measurement("T_4K", value["T_4K"], "K")])
+
+        def close(self) -> None:
+            pass
+
+    with connect(uri, spool=spool) as db:
+        poller = Poller(db.store.clock, db.store.clock)
+        poller.add(Reader(), "fridge")
+        loop = PollLoop(poller, db.store, 0.0, db.spool, shelf=db.shelf)
+        first = loop.cycle()
+        value["T_4K"] = 1000.0  # a broken thermometer, refused by the collection's validator
+        second = loop.cycle()
+        value["T_4K"] = 4.1
+        third = loop.cycle()
+        assert (first.stored, second.stored, third.stored, third.backlog) == (1, 0, 1, 0)
+        assert db.spool_pending() == {} and len(db.reading_book("fridge").find()) == 2
+    common = ["--db", uri, "--spool", spool, "--json"]
+    assert main([*common, "spool", "status"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"spool": "empty", "set_aside": 1}
+    assert main([*common, "spool", "set-aside", "list"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert "MMR3@10.0.0.31" in item["item"] and "Document failed validation" in item["reason"]
+    assert main([*common, "spool", "set-aside", "retry", str(item["number"])]) == 2  # still refused: stays
+    capsys.readouterr()
+    assert main([*common, "spool", "set-aside", "discard", str(item["number"])]) == 0
+    assert main([*common, "spool", "set-aside", "list"]) == 0
+    assert "[]" in capsys.readouterr().out

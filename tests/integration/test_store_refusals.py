@@ -20,7 +20,7 @@ from pymongo import MongoClient
 from ricochetdb.adapters.emulators.cryostat import start_emulator
 from ricochetdb.adapters.sqlite.archive import SqliteArchive
 from ricochetdb.adapters.sqlite.store import SqliteStore
-from ricochetdb.application.spooling import pending
+from ricochetdb.application.replay import pending
 from ricochetdb.entrypoints.cli import main
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig, dump_config
 

@@ -46,6 +46,7 @@ class LiveService:
             log = self._spawn("poll", ["poll", "--config", str(config), "--serve", "127.0.0.1:0"])
         else:
             self._spawn("poll", ["poll", "--config", str(config)])
+            self.wait_until(lambda: (self.folder / "live.sqlite").exists(), "the poller to create the database")
             log = self._spawn("serve", ["serve", "--config", str(config), "--port", "0"])
         self.url = self._wait_for_url(log)
         return self

@@ -51,8 +51,12 @@ def test_a_cycle_updates_values_devices_and_the_cycle_figures() -> None:
     live = LiveState(10.0, "slowcontrol", {"fridge": "mmr3-2026"}, {"fridge": "MMR3", "pump": "CPX200"})
     live.on_cycle(report(T0, [_poll("fridge", T0, T_MC=0.0121, T_4K=3.9)], stored=2))
     live.on_cycle(
-        report(T0 + timedelta(seconds=10), [_poll("fridge", T0 + timedelta(seconds=10), T_MC=0.0122)],
-               [Failure("CPX200", "pump", "timed out after 1.0 s", T0 + timedelta(seconds=10))], stored=1)
+        report(
+            T0 + timedelta(seconds=10),
+            [_poll("fridge", T0 + timedelta(seconds=10), T_MC=0.0122)],
+            [Failure("CPX200", "pump", "timed out after 1.0 s", T0 + timedelta(seconds=10))],
+            stored=1,
+        )
     )
     channels = {(c.device, c.label): c for c in live.channels()}
     assert channels["fridge", "T_MC"].value == 0.0122

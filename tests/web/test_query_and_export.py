@@ -53,8 +53,10 @@ class History:
 
 
 def _history(label: str = "T_MC", unit: str = "K", gap: bool = True) -> History:
-    bins = [Bin(NOW - timedelta(hours=6 - i), 60, 0.012 + i * 1e-4, 0.011, 0.013 + i * 1e-4, 0.0115, 0.0125)
-            for i in range(6)]
+    bins = [
+        Bin(NOW - timedelta(hours=6 - i), 60, 0.012 + i * 1e-4, 0.011, 0.013 + i * 1e-4, 0.0115, 0.0125)
+        for i in range(6)
+    ]
     gaps = [Gap(NOW - timedelta(hours=3, minutes=50), NOW - timedelta(hours=3, minutes=10))] if gap else []
     return History("readings", "fridge", label, unit, "1h", NOW - timedelta(hours=6), NOW, bins, gaps)
 
@@ -87,8 +89,12 @@ def test_a_query_pairs_devices_and_collections_with_labels() -> None:
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "label"), ({"label": ["a", "b"], "device": ["x", "y", "z"]}, "device"),
-     ({"label": ["a"], "points": ["0"]}, "points"), ({"label": ["a"], "start": ["now"]}, "start")],
+    [
+        ({}, "label"),
+        ({"label": ["a", "b"], "device": ["x", "y", "z"]}, "device"),
+        ({"label": ["a"], "points": ["0"]}, "points"),
+        ({"label": ["a"], "start": ["now"]}, "start"),
+    ],
 )
 def test_a_bad_query_is_refused_naming_the_field(params: dict[str, list[str]], field: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -117,8 +123,13 @@ def test_a_reported_gap_cuts_the_drawn_line() -> None:
 
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_the_export_renders_every_format(fmt: str, magic: bytes) -> None:
-    image = render([_history(), _history("P1", "mbar")], NOW - timedelta(hours=6), NOW, fmt,
-                   [Marker(NOW - timedelta(hours=1), "stream s001 start")])
+    image = render(
+        [_history(), _history("P1", "mbar")],
+        NOW - timedelta(hours=6),
+        NOW,
+        fmt,
+        [Marker(NOW - timedelta(hours=1), "stream s001 start")],
+    )
     assert image.startswith(magic)
 
 

@@ -64,8 +64,15 @@ def test_epoch_milliseconds_give_the_same_series_as_iso_dates(site: Site) -> Non
 
 
 def test_csv_holds_the_same_bins_as_json(site: Site) -> None:
-    params = [("label", "T_MC"), ("label", "P1"), ("device", "fridge"), ("device", "gauge"), ("points", "80"),
-              ("start", iso(site.start) or ""), ("stop", iso(site.stop) or "")]
+    params = [
+        ("label", "T_MC"),
+        ("label", "P1"),
+        ("device", "fridge"),
+        ("device", "gauge"),
+        ("points", "80"),
+        ("start", iso(site.start) or ""),
+        ("stop", iso(site.stop) or ""),
+    ]
     answer = site.client.get("/api/v1/series", params=params).json()
     rows = list(csv.DictReader(io.StringIO(site.client.get("/api/v1/series.csv", params=params).text)))
     assert len(rows) == sum(len(s["bins"]) for s in answer["series"])

@@ -45,10 +45,25 @@ def fill(api: Ricochet, start: datetime) -> None:
     for minute in range(360):
         when = start + timedelta(minutes=minute)
         if not 120 <= minute < 160:
-            documents.append({"timestamp": when, "device": "fridge", "device_type": "MMR3",
-                              "T_MC": 0.012 + 1e-5 * (minute % 17), "T_4K": 3.9, "units": {"T_MC": "K", "T_4K": "K"}})
-        documents.append({"timestamp": when, "device": "gauge", "device_type": "CPX200", "P1": 1e-3 * (1 + minute % 5),
-                          "units": {"P1": "mbar"}})
+            documents.append(
+                {
+                    "timestamp": when,
+                    "device": "fridge",
+                    "device_type": "MMR3",
+                    "T_MC": 0.012 + 1e-5 * (minute % 17),
+                    "T_4K": 3.9,
+                    "units": {"T_MC": "K", "T_4K": "K"},
+                }
+            )
+        documents.append(
+            {
+                "timestamp": when,
+                "device": "gauge",
+                "device_type": "CPX200",
+                "P1": 1e-3 * (1 + minute % 5),
+                "units": {"P1": "mbar"},
+            }
+        )
     api.readings.add_documents(documents)
     api.detectors.create({"name": "RED15", "acq_config": {}, "channel_config": [], "status": "ok"})
     api.runs.create({"name": "run01", "detector": ["RED15"], "description": "first cooldown"})
@@ -56,5 +71,3 @@ def fill(api: Ricochet, start: datetime) -> None:
     api.streams.create({"name": "s001", "acq_config": {}, "channel_config": [], "comment": "calibration"})
     api.streams.start("s001", start + timedelta(hours=2))
     api.streams.stop("s001", start + timedelta(hours=4))
-
-

@@ -49,7 +49,7 @@ class TestRedactUri:
     @given(uris(NO_SPACE), st.text(max_size=20), st.text(max_size=20))
     def test_no_password_survives_in_free_text(self, case: tuple[str, str], before: str, after: str) -> None:
         uri, password = case
-        assume(password not in before and password not in after)
+        assume(password not in f"database {before}" and password not in after)
         assert password not in redact(f"database {before} {uri} {after}")
 
     @settings(max_examples=300)
@@ -71,7 +71,10 @@ class TestRedactUri:
             ("mongodb+srv://phys:pw@cluster.example/db?tls=true", "mongodb+srv://phys:***@cluster.example/db?tls=true"),
             ("mongodb://h1:27017,h2:27018/db?replicaSet=rs", "mongodb://h1:27017,h2:27018/db?replicaSet=rs"),
             ("mongodb://phys@h/db?authMechanism=GSSAPI", "mongodb://phys@h/db?authMechanism=GSSAPI"),
-            ("mongodb://h/db?tlsCertificateKeyFilePassword=pw&tls=true", "mongodb://h/db?tlsCertificateKeyFilePassword=***&tls=true"),
+            (
+                "mongodb://h/db?tlsCertificateKeyFilePassword=pw&tls=true",
+                "mongodb://h/db?tlsCertificateKeyFilePassword=***&tls=true",
+            ),
             ("phys:pw@h/db", "phys:***@h/db"),
             ("sqlite:////data/a@b:c.sqlite", "sqlite:////data/a@b:c.sqlite"),
         ],

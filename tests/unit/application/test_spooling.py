@@ -15,7 +15,8 @@ from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.daq import DaqLogger
 from ricochetdb.application.polling import Poller
 from ricochetdb.application.ports import DaqMessageLog, DeviceEventLog, ReadingRepository, WriteReport
-from ricochetdb.application.spooling import SpoolingStore, replay
+from ricochetdb.application.replay import replay
+from ricochetdb.application.spooling import SpoolingStore
 from ricochetdb.domain.errors import StoreUnavailable
 from ricochetdb.domain.events import DeviceEvent
 from ricochetdb.domain.messages import DaqMessage

@@ -124,8 +124,8 @@ class TestReadingValues:
     @pytest.mark.parametrize(
         ("value", "why"),
         [
-            (2**63, "64 at most"),
-            (-(2**70), "64 at most"),
+            (2**63, "outside the signed 64-bit integers"),
+            (-(2**70), "outside the signed 64-bit integers"),
             ("\udc80", "UTF-8"),
             ("x" * (READING_TEXT_LIMIT + 1), "text"),
         ],
