@@ -2,17 +2,21 @@
 
 ``<collection>.rollup_1m``, ``.rollup_1h``, ``.rollup_1d`` hold one document per (device, label,
 start), ``<collection>.latest`` one per (device, label). After a write the reading repository calls
-``apply``: the touched minutes are re-rolled from the reading documents, then their hours from the
-minutes and their days from the hours; each bucket is replaced by ``_id`` (device|label|start), so a
-replay, a late poll or a rerun after a crash writes the same documents again. No transaction is
-needed: until the polls are re-applied (the spool replays what was not acknowledged), a bucket is
-at worst the one computed before them.
+``apply``: the touched minutes are re-rolled from the reading documents at once; the hours and
+days are re-rolled from the tier below only for minutes that are closed, that is before the
+minute of the series' newest value (its open minute): a late value at once, the open minute when
+the series moves on. A series polled every second thus re-rolls its hour and day once a minute,
+not sixty times; the hour and day holding its open minute may lag by that minute, and readers use
+them only before it (``application.history.read_pieces``). Each bucket is replaced by ``_id``
+(device|label|start), so a replay, a late poll or a rerun after a crash writes the same documents
+again. No transaction is needed: until the polls are re-applied (the spool replays what was not
+acknowledged), a bucket is at worst the one computed before them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, UpdateOne
@@ -56,6 +60,7 @@ from ricochetdb.domain.validation import from_micros, to_micros
 _READY: set[tuple[int, str]] = set()
 _LOCK = threading.Lock()
 SERIES_INDEX = [("device", ASCENDING), ("label", ASCENDING), ("start", ASCENDING)]
+EARLIEST = -(2**62)
 UPSERT_AT_MOST = 200
 """Up to this many buckets per tier and write are upserted one by one; more replace their ranges wholesale."""
 
@@ -87,6 +92,7 @@ class MongoRollups(MongoCollection, RollupRepository):
             with self._guard("creating rollup indexes"):
                 for collection in self.tiers.values():
                     collection.create_indexes([IndexModel(SERIES_INDEX, unique=True)])
+                self.newest.create_indexes([IndexModel([("device", ASCENDING)])])
             _READY.add(key)
 
     def _docs(self, device: str, labels: set[str], start: int, stop: int) -> list[dict[str, Any]]:
@@ -151,19 +157,25 @@ class MongoRollups(MongoCollection, RollupRepository):
         if docs:
             collection.bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
 
-    def _reroll(self, touched: dict[SeriesKey, set[int]]) -> None:
-        for batch in in_batches(touched_ranges(touched, WIDTH_US["1m"])):
-            for tier in TIERS:
-                width = WIDTH_US[tier]
-                ranges = widen(batch, width)
-                source = SOURCE[tier]
-                if source is None:
-                    keys, series, times, values = keyed_points(self._points(ranges))
-                    made: Keyed = (keys, *from_points_of(series, times, values, width))
-                else:
-                    keys, series, children = keyed_rows(self._bucket_rows(source, ranges))
-                    made = (keys, *roll_up_of(series, children, width))
-                self._replace(tier, ranges, made)
+    def _reroll(self, minutes: dict[SeriesKey, set[int]], closed: dict[SeriesKey, set[int]]) -> None:
+        """The touched minutes from the reading documents; the hours and days of the ``closed`` minutes from them."""
+        minute = WIDTH_US["1m"]
+        for batch in in_batches(touched_ranges(minutes, minute)):
+            keys, series, times, values = keyed_points(self._points(batch))
+            self._replace("1m", batch, (keys, *from_points_of(series, times, values, minute)))
+        for batch in in_batches(touched_ranges(closed, minute)):
+            for tier in ("1h", "1d"):
+                ranges = widen(batch, WIDTH_US[tier])
+                keys, series, children = keyed_rows(self._bucket_rows(SOURCE[tier] or "1m", ranges))
+                self._replace(tier, ranges, (keys, *roll_up_of(series, children, WIDTH_US[tier])))
+
+    def _open_minutes(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        """The minute of each series' newest stored value (its open minute), from the latest values."""
+        found: dict[SeriesKey, int] = {}
+        for device in sorted({device for device, _ in keys}):
+            for doc in self.newest.find({"device": device}, {"label": True, "ts_us": True}):
+                found[(device, doc["label"])] = floor_to(int(doc["ts_us"]), WIDTH_US["1m"])
+        return found
 
     def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
         """Copy the stored reading of each series' newest time, unless a newer one is there already."""
@@ -184,11 +196,21 @@ class MongoRollups(MongoCollection, RollupRepository):
                 duplicate_positions(error)
 
     def apply(self, polls: Sequence[Poll]) -> None:
+        """The touched minutes at once; the hours and days only of minutes now closed (see the module)."""
         touched, newest = touched_by(polls)
         with self._guard("updating rollups"):
+            before = self._open_minutes(touched)
             if newest:
                 self._update_latest(newest)
-            self._reroll(touched)
+            closed: dict[SeriesKey, set[int]] = {}
+            for key, minutes in touched.items():
+                opened = max(before.get(key, EARLIEST), floor_to(newest[key], WIDTH_US["1m"]))
+                done = {m for m in minutes if m < opened}
+                if key in before and before[key] < opened:
+                    done.add(before[key])  # the series moved on: its previous open minute is closed
+                if done:
+                    closed[key] = done
+            self._reroll(touched, closed)
 
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
         """Device by device, a month at a time: every label's tiers and latest value from the reading documents."""
