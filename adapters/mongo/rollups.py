@@ -19,13 +19,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from ricochetdb.adapters.mongo.collections import MongoCollection, MongoContext, duplicate_positions
 from ricochetdb.adapters.mongo.documents import floor_ms
-from ricochetdb.adapters.mongo.reading_docs import doc_labels, reading_doc_id
+from ricochetdb.adapters.mongo.reading_docs import doc_labels
 from ricochetdb.adapters.mongo.retention import mongo_retention, set_raw_ttl
 from ricochetdb.adapters.mongo.rollup_docs import (
     LATEST_SUFFIX,
@@ -34,6 +34,7 @@ from ricochetdb.adapters.mongo.rollup_docs import (
     bucket_doc,
     bucket_row,
     doc_points,
+    doc_time,
     latest_doc,
     latest_from_doc,
     stored_readings,
@@ -139,13 +140,13 @@ class MongoRollups(MongoCollection, RollupRepository):
     def _replace(self, tier: Tier, ranges: Sequence[Range], made: Keyed) -> None:
         """Make the buckets of the ranges exactly the ones just computed (idempotent).
 
-        A few buckets (a poll cycle) are upserted by ``_id``, so a reader never sees a hole; many (an
-        upload, a rebuild) replace their ranges by a delete and an unordered insert, an order of
-        magnitude faster than as many upserts.
+        Buckets spread over many ranges (a poll cycle: one per series) are upserted by ``_id``, so a
+        reader never sees a hole; many buckets in few ranges (an upload, a rebuild) replace each range
+        by one delete and an unordered insert, an order of magnitude faster than as many upserts.
         """
         docs = [bucket_doc(row[0], row[1], row[2:]) for row in keyed_rows_out(made)]
         collection = self.tiers[tier]
-        if len(docs) > UPSERT_AT_MOST:
+        if len(docs) > UPSERT_AT_MOST and len(docs) >= 10 * len(ranges):
             collection.bulk_write([DeleteMany(_span(device, label, lo, hi)) for device, label, lo, hi in ranges])
             try:
                 collection.insert_many(docs, ordered=False)
@@ -178,17 +179,22 @@ class MongoRollups(MongoCollection, RollupRepository):
         return found
 
     def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
-        """Copy the stored reading of each series' newest time, unless a newer one is there already."""
-        by_poll: dict[tuple[str, int], set[str]] = {}
+        """Copy the stored reading of each series' newest time, unless a newer one is there already.
+
+        The stored documents are found by device and time range (the index), not by a list of ``_id``s.
+        """
+        wanted: dict[str, dict[int, set[str]]] = {}
         for (device, label), micros in newest.items():
-            by_poll.setdefault((device, micros), set()).add(label)
-        ids = {reading_doc_id(device, from_micros(micros)): labels for (device, micros), labels in by_poll.items()}
+            wanted.setdefault(device, {}).setdefault(micros, set()).add(label)
         writes = []
-        for doc in self.collection.find({"_id": {"$in": sorted(ids)}}):
-            for reading in stored_readings(doc, ids.get(doc["_id"], set())):
-                fresh = latest_doc(reading)
-                newer = {"_id": fresh["_id"], "ts_us": {"$lte": fresh["ts_us"]}}
-                writes.append(UpdateOne(newer, {"$set": fresh}, upsert=True))
+        for device, times in wanted.items():
+            window = {"$gte": floor_ms(from_micros(min(times)))[0], "$lte": floor_ms(from_micros(max(times)))[0]}
+            for doc in self.collection.find({"device": device, "timestamp": window}):
+                labels = times.get(doc_time(doc), set())
+                for reading in stored_readings(doc, labels):
+                    fresh = latest_doc(reading)
+                    newer = {"_id": fresh["_id"], "ts_us": {"$lte": fresh["ts_us"]}}
+                    writes.append(ReplaceOne(newer, fresh, upsert=True))
         if writes:
             try:
                 self.newest.bulk_write(writes, ordered=False)
