@@ -188,7 +188,8 @@ class MongoRollups(MongoCollection, RollupRepository):
             wanted.setdefault(device, {}).setdefault(micros, set()).add(label)
         writes = []
         for device, times in wanted.items():
-            window = {"$gte": floor_ms(from_micros(min(times)))[0], "$lte": floor_ms(from_micros(max(times)))[0]}
+            # $lt the next millisecond: SecantusDB finds nothing for $gte == $lte on the compound index
+            window = {"$gte": floor_ms(as_date(min(times)))[0], "$lt": floor_ms(as_date(max(times) + 1000))[0]}
             for doc in self.collection.find({"device": device, "timestamp": window}):
                 labels = times.get(doc_time(doc), set())
                 for reading in stored_readings(doc, labels):
