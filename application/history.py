@@ -32,7 +32,7 @@ from ricochetdb.domain.history_bins import (
     typical_spacing,
 )
 from ricochetdb.domain.readings import Reading, check_label
-from ricochetdb.domain.rollups import WIDTH_US, Bucket, Tier, floor_to
+from ricochetdb.domain.rollups import Bucket, Tier
 from ricochetdb.domain.validation import from_micros, optional_utc, to_micros
 
 DEFAULT_WINDOW = timedelta(days=1)
@@ -81,19 +81,18 @@ Piece = tuple[Resolution, Bucket]
 
 
 def _segments(start: int, stop: int, tiers: Sequence[Tier], cut: int | None) -> list[Segment]:
-    """``cover`` of [start, stop), with only minute buckets and raw values from ``cut`` (an open minute) on."""
+    """``cover`` of [start, stop), with raw values only from ``cut`` (a series' open minute) on."""
     if cut is None or cut >= stop:
         return cover(start, stop, tiers)
-    minutes = tuple(tier for tier in tiers if tier == "1m")
     if cut <= start:
-        return cover(start, stop, minutes)
-    return [*cover(start, cut, tiers), *cover(cut, stop, minutes)]
+        return cover(start, stop, ())
+    return [*cover(start, cut, tiers), *cover(cut, stop, ())]
 
 
 def open_minutes(series: Sequence[Series]) -> dict[SeriesKey, int]:
-    """Each series' open minute: the minute of its newest value, which its hour and day buckets may still lack
-    (a store may re-roll them once the minute closes); readers use minute buckets from there on."""
-    return {(s.device, s.label): floor_to(to_micros(s.latest), WIDTH_US["1m"]) for s in series}
+    """Where each series' buckets may lag (``Series.open_from``): readers take raw values from there on,
+    at most the minute of the newest value."""
+    return {(s.device, s.label): to_micros(s.open_from) for s in series if s.open_from is not None}
 
 
 def read_pieces(
@@ -104,8 +103,8 @@ def read_pieces(
     tiers: Sequence[Tier],
     open_from: Mapping[SeriesKey, int] | None = None,
 ) -> dict[SeriesKey, list[Piece]]:
-    """Each series over [start, stop): whole buckets of ``tiers`` inside (only minute buckets from its open minute
-    on), raw values at the ends, in time order; series sharing an open minute are read together."""
+    """Each series over [start, stop): whole buckets of ``tiers`` inside (raw values from its open minute on),
+    raw values at the ends, in time order; series sharing an open minute are read together."""
     found: dict[SeriesKey, list[Piece]] = {key: [] for key in keys}
     groups: dict[int | None, list[SeriesKey]] = {}
     for key in keys:
@@ -220,8 +219,7 @@ class HistoryQuery:
             raw = self.rollups.points([key], s, e).get(key, [])
             binned, spacing = raw_bins(raw, s, width), point_spacing(raw)
         else:
-            cut = open_minutes([series]) if series.latest > from_micros(0) else None
-            read = read_pieces(self.rollups, [key], s, e, tiers_from(resolution), cut)
+            read = read_pieces(self.rollups, [key], s, e, tiers_from(resolution), open_minutes([series]))
             pieces = [bucket for _, bucket in read[key]]
             binned, spacing = bins(pieces, s, width), typical_spacing(pieces)
         allowed = GAP_FACTOR * (interval * 1e6 if interval else spacing or math.inf)

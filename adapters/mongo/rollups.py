@@ -1,30 +1,32 @@
 """MongoDB rollups: ordinary collections per tier with a unique key, updated by idempotent upserts.
 
 ``<collection>.rollup_1m``, ``.rollup_1h``, ``.rollup_1d`` hold one document per (device, label,
-start), ``<collection>.latest`` one per (device, label). After a write the reading repository calls
-``apply``: the touched minutes are re-rolled from the reading documents at once; the hours and
-days are re-rolled from the tier below only for minutes that are closed, that is before the
-minute of the series' newest value (its open minute): a late value at once, the open minute when
-the series moves on. A series polled every second thus re-rolls its hour and day once a minute,
-not sixty times; the hour and day holding its open minute may lag by that minute, and readers use
-them only before it (``application.history.read_pieces``). Each bucket is replaced by ``_id``
-(device|label|start), so a replay, a late poll or a rerun after a crash writes the same documents
-again. No transaction is needed: until the polls are re-applied (the spool replays what was not
-acknowledged), a bucket is at worst the one computed before them.
+start), ``<collection>.latest`` one per device (``latest_values``). After a write the reading
+repository calls ``apply``: only closed minutes are rolled up, that is minutes before the minute of
+the series' newest value (its open minute): a late value at once, the open minute when the series
+moves on; each from the reading documents, then its hour from the minutes and its day from the
+hours. A series polled every second thus writes its buckets once a minute, not sixty times; the
+buckets holding its open minute may lag by that minute, and readers take the open minute from raw
+values (``application.history.read_pieces``); ``settle`` rolls the open minutes up at once. Each
+bucket is replaced by ``_id`` (device|label|start), so a replay, a late poll or a rerun after a
+crash writes the same documents again. No transaction is needed: until the polls are re-applied
+(the spool replays what was not acknowledged), a bucket is at worst the one computed before them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
+from ricochetdb.adapters.mongo import latest_values
 from ricochetdb.adapters.mongo.collections import MongoCollection, MongoContext, duplicate_positions
 from ricochetdb.adapters.mongo.documents import floor_ms
+from ricochetdb.adapters.mongo.latest_values import newest_times
 from ricochetdb.adapters.mongo.reading_docs import doc_labels
 from ricochetdb.adapters.mongo.retention import mongo_retention, set_raw_ttl
 from ricochetdb.adapters.mongo.rollup_docs import (
@@ -34,9 +36,6 @@ from ricochetdb.adapters.mongo.rollup_docs import (
     bucket_doc,
     bucket_row,
     doc_points,
-    doc_time,
-    latest_doc,
-    latest_from_doc,
     stored_readings,
 )
 from ricochetdb.adapters.rollup_arrays import (
@@ -93,7 +92,6 @@ class MongoRollups(MongoCollection, RollupRepository):
             with self._guard("creating rollup indexes"):
                 for collection in self.tiers.values():
                     collection.create_indexes([IndexModel(SERIES_INDEX, unique=True)])
-                self.newest.create_indexes([IndexModel([("device", ASCENDING)])])
             _READY.add(key)
 
     def _docs(self, device: str, labels: set[str], start: int, stop: int) -> list[dict[str, Any]]:
@@ -158,66 +156,49 @@ class MongoRollups(MongoCollection, RollupRepository):
         if docs:
             collection.bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
 
-    def _reroll(self, minutes: dict[SeriesKey, set[int]], closed: dict[SeriesKey, set[int]]) -> None:
-        """The touched minutes from the reading documents; the hours and days of the ``closed`` minutes from them."""
+    def _reroll(self, closed: dict[SeriesKey, set[int]]) -> None:
+        """These minutes from the reading documents, then their hours from minutes and days from hours."""
         minute = WIDTH_US["1m"]
-        for batch in in_batches(touched_ranges(minutes, minute)):
+        for batch in in_batches(touched_ranges(closed, minute)):
             keys, series, times, values = keyed_points(self._points(batch))
             self._replace("1m", batch, (keys, *from_points_of(series, times, values, minute)))
-        for batch in in_batches(touched_ranges(closed, minute)):
             for tier in ("1h", "1d"):
                 ranges = widen(batch, WIDTH_US[tier])
                 keys, series, children = keyed_rows(self._bucket_rows(SOURCE[tier] or "1m", ranges))
                 self._replace(tier, ranges, (keys, *roll_up_of(series, children, WIDTH_US[tier])))
 
-    def _open_minutes(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
-        """The minute of each series' newest stored value (its open minute), from the latest values."""
-        found: dict[SeriesKey, int] = {}
-        for device in sorted({device for device, _ in keys}):
-            for doc in self.newest.find({"device": device}, {"label": True, "ts_us": True}):
-                found[(device, doc["label"])] = floor_to(int(doc["ts_us"]), WIDTH_US["1m"])
-        return found
-
-    def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
-        """Copy the stored reading of each series' newest time, unless a newer one is there already.
-
-        The stored documents are found by device and time range (the index), not by a list of ``_id``s.
-        """
-        wanted: dict[str, dict[int, set[str]]] = {}
-        for (device, label), micros in newest.items():
-            wanted.setdefault(device, {}).setdefault(micros, set()).add(label)
-        writes = []
-        for device, times in wanted.items():
-            # $lt the next millisecond: SecantusDB finds nothing for $gte == $lte on the compound index
-            window = {"$gte": floor_ms(as_date(min(times)))[0], "$lt": floor_ms(as_date(max(times) + 1000))[0]}
-            for doc in self.collection.find({"device": device, "timestamp": window}):
-                labels = times.get(doc_time(doc), set())
-                for reading in stored_readings(doc, labels):
-                    fresh = latest_doc(reading)
-                    newer = {"_id": fresh["_id"], "ts_us": {"$lte": fresh["ts_us"]}}
-                    writes.append(ReplaceOne(newer, fresh, upsert=True))
-        if writes:
-            try:
-                self.newest.bulk_write(writes, ordered=False)
-            except BulkWriteError as error:  # a newer value held the key: the upsert lost, as it should
-                duplicate_positions(error)
-
     def apply(self, polls: Sequence[Poll]) -> None:
-        """The touched minutes at once; the hours and days only of minutes now closed (see the module)."""
+        """Minutes, hours and days of the closed minutes the polls touch (see the module); the latest values."""
         touched, newest = touched_by(polls)
         with self._guard("updating rollups"):
-            before = self._open_minutes(touched)
+            before = newest_times(self.newest, {device for device, _ in newest})
             if newest:
-                self._update_latest(newest)
-            closed: dict[SeriesKey, set[int]] = {}
-            for key, minutes in touched.items():
-                opened = max(before.get(key, EARLIEST), floor_to(newest[key], WIDTH_US["1m"]))
-                done = {m for m in minutes if m < opened}
-                if key in before and before[key] < opened:
-                    done.add(before[key])  # the series moved on: its previous open minute is closed
-                if done:
-                    closed[key] = done
-            self._reroll(touched, closed)
+                latest_values.update(self.newest, self.collection, newest)
+            self._reroll(self._closed(touched, newest, before))
+
+    @staticmethod
+    def _closed(
+        touched: dict[SeriesKey, set[int]], newest: dict[SeriesKey, int], before: dict[SeriesKey, int]
+    ) -> dict[SeriesKey, set[int]]:
+        """The touched minutes before each series' open minute, and its previous open minute once it moved on."""
+        minute = WIDTH_US["1m"]
+        closed: dict[SeriesKey, set[int]] = {}
+        for key, minutes in touched.items():
+            previous = floor_to(before[key], minute) if key in before else None
+            opened = max(previous if previous is not None else EARLIEST, floor_to(newest[key], minute))
+            done = {m for m in minutes if m < opened}
+            if previous is not None and previous < opened:
+                done.add(previous)
+            if done:
+                closed[key] = done
+        return closed
+
+    def settle(self) -> None:
+        """Roll up every series' open minute now (before retention or a completeness check)."""
+        with self._guard("settling rollups"):
+            times = newest_times(self.newest, self.newest.distinct("_id"))
+            self._reroll({key: {floor_to(micros, WIDTH_US["1m"])} for key, micros in times.items()})
+            latest_values.settled(self.newest, times)
 
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
         """Device by device, a month at a time: every label's tiers and latest value from the reading documents."""
@@ -235,7 +216,7 @@ class MongoRollups(MongoCollection, RollupRepository):
                     floor_to(to_micros(first["timestamp"]), day), to_micros(last["timestamp"]) + 1, 30 * day
                 ):
                     rebuilt |= self._rebuild_stretch(device, month, month + 30 * day, latest)
-                self._rebuild_latest(list(latest.values()))
+                latest_values.replace_all(self.newest, list(latest.values()))
                 if progress is not None:
                     progress(f"{self.name}: {device} rolled up")
         return len(rebuilt)
@@ -261,11 +242,6 @@ class MongoRollups(MongoCollection, RollupRepository):
                 self._replace(tier, [(device, label, start, stop)], single((device, label), made))
         return {(device, label) for label in labels}
 
-    def _rebuild_latest(self, readings: list[Reading]) -> None:
-        writes = [ReplaceOne({"_id": (doc := latest_doc(r))["_id"]}, doc, upsert=True) for r in readings]
-        if writes:
-            self.newest.bulk_write(writes, ordered=False)
-
     def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
         with self._guard(f"reading {tier} buckets"):
             rows = self._bucket_rows(tier, [(d, lab, start, stop) for d, lab in keys])
@@ -277,11 +253,12 @@ class MongoRollups(MongoCollection, RollupRepository):
 
     def latest(self) -> list[Reading]:
         with self._guard("reading the latest values"):
-            docs = list(self.newest.find({}, sort=[("device", ASCENDING), ("label", ASCENDING)]))
-        return [latest_from_doc(doc) for doc in docs]
+            found: list[Reading] = latest_values.every_reading(self.newest)
+        return found
 
     def series(self) -> list[Series]:
-        return [Series(r.device, r.label, r.device_type, r.unit, r.timestamp) for r in self.latest()]
+        with self._guard("reading the latest values"):
+            return latest_values.series_of(self.newest)
 
     def retention(self, cutoffs: dict[str, int], delete: bool) -> list[RetentionItem]:
         with self._guard("applying retention"):

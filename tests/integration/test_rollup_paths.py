@@ -35,6 +35,7 @@ def polls(count: int = 900) -> list[Poll]:
 
 def tiers(store: Store, collection: str = "readings") -> dict[str, list[tuple[int, int, float]]]:
     rollups = store.rollups(collection)
+    rollups.settle()
     keys = [(s.device, s.label) for s in rollups.series()]
     return {
         tier: [
