@@ -81,10 +81,10 @@ class MongoRollups(MongoCollection, RollupRepository):
             tier: database[f"{self.name}{TIER_SUFFIX}{tier}"] for tier in TIERS
         }
         self.newest = database[f"{self.name}{LATEST_SUFFIX}"]
-        self._indexes()
 
     def _indexes(self) -> None:
-        """The unique series key of every tier, created once per database and collection."""
+        """The unique series key of every tier, created once per database and collection, before the first
+        write (building a repository touches no server: a reading book opens while the database is away)."""
         key = (id(self.context.database.client), f"{self.context.database.name}.{self.name}")
         with _LOCK:
             if key in _READY:
@@ -170,6 +170,7 @@ class MongoRollups(MongoCollection, RollupRepository):
     def apply(self, polls: Sequence[Poll]) -> None:
         """Minutes, hours and days of the closed minutes the polls touch (see the module); the latest values."""
         touched, newest = touched_by(polls)
+        self._indexes()
         with self._guard("updating rollups"):
             before = newest_times(self.newest, {device for device, _ in newest})
             if newest:
@@ -195,6 +196,7 @@ class MongoRollups(MongoCollection, RollupRepository):
 
     def settle(self) -> None:
         """Roll up every series' open minute now (before retention or a completeness check)."""
+        self._indexes()
         with self._guard("settling rollups"):
             times = newest_times(self.newest, self.newest.distinct("_id"))
             self._reroll({key: {floor_to(micros, WIDTH_US["1m"])} for key, micros in times.items()})
@@ -203,6 +205,7 @@ class MongoRollups(MongoCollection, RollupRepository):
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
         """Device by device, a month at a time: every label's tiers and latest value from the reading documents."""
         rebuilt: set[SeriesKey] = set()
+        self._indexes()
         with self._guard("rebuilding rollups"):
             devices = sorted(self.collection.distinct("device"))
             for device in devices:
