@@ -12,19 +12,17 @@ the adapter. Usage: python bench/store_write.py [--polls N] [--labels N] [--repe
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
-import os
 import sqlite3
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench_mongo import mongo_uri
 from pymongo import MongoClient
 
 from ricochetdb.adapters.mongo.indexes import INDEXES
@@ -36,7 +34,6 @@ from ricochetdb.adapters.sqlite.tables import metadata
 from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.api import connect
 
-SERVER_HELPER = Path(__file__).resolve().parents[1] / "tests" / "mongo_server.py"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -52,20 +49,6 @@ def make_polls(count: int, labels: int) -> list[Poll]:
         )
         for i in range(count)
     ]
-
-
-@contextlib.contextmanager
-def mongo_uri() -> Iterator[str]:
-    """``MONGO_URI`` when set, else a SecantusDB test server started (and stopped) by this script."""
-    if os.environ.get("MONGO_URI"):
-        yield os.environ["MONGO_URI"]
-        return
-    spec = importlib.util.spec_from_file_location("mongo_server", SERVER_HELPER)
-    assert spec is not None and spec.loader is not None
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
-    with tempfile.TemporaryDirectory() as storage, helper.MongoTestServer(Path(storage)) as uri:
-        yield uri
 
 
 def timed(action: Callable[[], object]) -> float:
