@@ -6,7 +6,8 @@ driver into a fresh table or collection with the same schema and indexes; the tw
 noisy neighbour slows both. Prints min and median seconds and the throughput ratio raw/adapter
 (1.0 = as fast as the raw driver). SQLite: ``sqlite3.executemany`` of the same rows in one
 transaction, same pragmas. MongoDB: ``insert_many`` of the same documents, unordered, journaled like
-the adapter. Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
+the adapter. The adapter also keeps the rollup tiers and latest values (issue 12), which the raw
+driver does not: on SQLite the write path alone (rollups off) is timed too. Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from ricochetdb.adapters.mongo.indexes import INDEXES
 from ricochetdb.adapters.mongo.reading_docs import reading_doc
 from ricochetdb.adapters.sqlite.mappers import poll_rows
 from ricochetdb.adapters.sqlite.readings import INSERT
-from ricochetdb.adapters.sqlite.store import create_sqlite_engine
+from ricochetdb.adapters.sqlite.store import SqliteStore, create_sqlite_engine
 from ricochetdb.adapters.sqlite.tables import metadata
+from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.api import connect
 
@@ -79,6 +81,11 @@ def sqlite_pair(polls: list[Poll], folder: Path, repeat: int) -> tuple[float, fl
 
     raw = timed(raw_write)
     connection.close()
+    bare = SqliteStore(str(folder / f"bare-{repeat}.sqlite"), rollups=False)
+    book = ReadingBook(bare, "bench")
+    book.add(polls[:1])
+    SQLITE_WITHOUT_ROLLUPS.append(timed(lambda: book.add(polls[1:])))
+    bare.close()
     return adapter, raw
 
 
@@ -99,6 +106,10 @@ def mongo_pair(polls: list[Poll], uri: str, repeat: int) -> tuple[float, float]:
         client.drop_database(name)
         client.close()
     return adapter, raw
+
+
+SQLITE_WITHOUT_ROLLUPS: list[float] = []
+"""The SQLite write path alone (rollup tiers off), timed beside each pair: the one-poll-one-value path."""
 
 
 def report(store: str, pairs: list[tuple[float, float]], values: int) -> None:
@@ -124,6 +135,11 @@ def main() -> None:
     if args.only != "mongo":
         with tempfile.TemporaryDirectory() as folder:
             report("SQLite", [sqlite_pair(polls, Path(folder), r) for r in range(args.repeats)], values)
+    if SQLITE_WITHOUT_ROLLUPS:
+        print(
+            f"  SQLite adapter with the rollup tiers off: min {min(SQLITE_WITHOUT_ROLLUPS):.3f} s, "
+            f"median {statistics.median(SQLITE_WITHOUT_ROLLUPS):.3f} s"
+        )
     if args.only != "sqlite":
         with mongo_uri() as uri:
             report("MongoDB", [mongo_pair(polls, uri, r) for r in range(args.repeats)], values)
