@@ -7,7 +7,8 @@ noisy neighbour slows both. Prints min and median seconds and the throughput rat
 (1.0 = as fast as the raw driver). SQLite: ``sqlite3.executemany`` of the same rows in one
 transaction, same pragmas. MongoDB: ``insert_many`` of the same documents, unordered, journaled like
 the adapter. The adapter also keeps the rollup tiers and latest values (issue 12), which the raw
-driver does not: on SQLite the write path alone (rollups off) is timed too. Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
+driver does not: on SQLite the write path alone (rollups off) is timed too.
+Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
 """
 
 from __future__ import annotations
