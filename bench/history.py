@@ -16,16 +16,16 @@ Usage: python bench/history.py [--only year,history,summary,list,rate] [--days 3
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
 import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench_mongo import mongo_uri
 
 from ricochetdb.adapters.sqlite.store import SqliteStore
 from ricochetdb.application.bookkeeping import StreamBook
@@ -36,24 +36,9 @@ from ricochetdb.domain.history_bins import bin_width, choose_tier, raw_bins
 from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.validation import to_micros
 
-SERVER_HELPER = Path(__file__).resolve().parents[1] / "tests" / "mongo_server.py"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 UNITS = {f"v{c}": "V" for c in range(100)}
 """Every label has a unit entry, as ``poll_from_values`` makes it (the stores list a poll's labels from it)."""
-
-
-@contextlib.contextmanager
-def mongo_uri() -> Iterator[str]:
-    """``MONGO_URI`` when set, else a SecantusDB test server started (and stopped) by this script."""
-    if os.environ.get("MONGO_URI"):
-        yield os.environ["MONGO_URI"]
-        return
-    spec = importlib.util.spec_from_file_location("mongo_server", SERVER_HELPER)
-    assert spec is not None and spec.loader is not None
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
-    with tempfile.TemporaryDirectory() as storage, helper.MongoTestServer(Path(storage)) as uri:
-        yield uri
 
 
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:

@@ -6,37 +6,37 @@ driver into a fresh table or collection with the same schema and indexes; the tw
 noisy neighbour slows both. Prints min and median seconds and the throughput ratio raw/adapter
 (1.0 = as fast as the raw driver). SQLite: ``sqlite3.executemany`` of the same rows in one
 transaction, same pragmas. MongoDB: ``insert_many`` of the same documents, unordered, journaled like
-the adapter. Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
+the adapter. The adapter also keeps the rollup tiers and latest values (issue 12), which the raw
+driver does not: on SQLite the write path alone (rollups off) is timed too.
+Usage: python bench/store_write.py [--polls N] [--labels N] [--repeats N] [--only sqlite|mongo]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
-import os
 import sqlite3
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench_mongo import mongo_uri
 from pymongo import MongoClient
 
 from ricochetdb.adapters.mongo.indexes import INDEXES
 from ricochetdb.adapters.mongo.reading_docs import reading_doc
 from ricochetdb.adapters.sqlite.mappers import poll_rows
 from ricochetdb.adapters.sqlite.readings import INSERT
-from ricochetdb.adapters.sqlite.store import create_sqlite_engine
+from ricochetdb.adapters.sqlite.store import SqliteStore, create_sqlite_engine
 from ricochetdb.adapters.sqlite.tables import metadata
+from ricochetdb.application.readings import ReadingBook
 from ricochetdb.domain.polls import Poll
 from ricochetdb.entrypoints.api import connect
 
-SERVER_HELPER = Path(__file__).resolve().parents[1] / "tests" / "mongo_server.py"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -52,20 +52,6 @@ def make_polls(count: int, labels: int) -> list[Poll]:
         )
         for i in range(count)
     ]
-
-
-@contextlib.contextmanager
-def mongo_uri() -> Iterator[str]:
-    """``MONGO_URI`` when set, else a SecantusDB test server started (and stopped) by this script."""
-    if os.environ.get("MONGO_URI"):
-        yield os.environ["MONGO_URI"]
-        return
-    spec = importlib.util.spec_from_file_location("mongo_server", SERVER_HELPER)
-    assert spec is not None and spec.loader is not None
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
-    with tempfile.TemporaryDirectory() as storage, helper.MongoTestServer(Path(storage)) as uri:
-        yield uri
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -96,6 +82,11 @@ def sqlite_pair(polls: list[Poll], folder: Path, repeat: int) -> tuple[float, fl
 
     raw = timed(raw_write)
     connection.close()
+    bare = SqliteStore(str(folder / f"bare-{repeat}.sqlite"), rollups=False)
+    book = ReadingBook(bare, "bench")
+    book.add(polls[:1])
+    SQLITE_WITHOUT_ROLLUPS.append(timed(lambda: book.add(polls[1:])))
+    bare.close()
     return adapter, raw
 
 
@@ -116,6 +107,10 @@ def mongo_pair(polls: list[Poll], uri: str, repeat: int) -> tuple[float, float]:
         client.drop_database(name)
         client.close()
     return adapter, raw
+
+
+SQLITE_WITHOUT_ROLLUPS: list[float] = []
+"""The SQLite write path alone (rollup tiers off), timed beside each pair: the one-poll-one-value path."""
 
 
 def report(store: str, pairs: list[tuple[float, float]], values: int) -> None:
@@ -141,6 +136,11 @@ def main() -> None:
     if args.only != "mongo":
         with tempfile.TemporaryDirectory() as folder:
             report("SQLite", [sqlite_pair(polls, Path(folder), r) for r in range(args.repeats)], values)
+    if SQLITE_WITHOUT_ROLLUPS:
+        print(
+            f"  SQLite adapter with the rollup tiers off: min {min(SQLITE_WITHOUT_ROLLUPS):.3f} s, "
+            f"median {statistics.median(SQLITE_WITHOUT_ROLLUPS):.3f} s"
+        )
     if args.only != "sqlite":
         with mongo_uri() as uri:
             report("MongoDB", [mongo_pair(polls, uri, r) for r in range(args.repeats)], values)

@@ -7,8 +7,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from mongo_server import MongoTestServer
 from pymongo import MongoClient
+
+# In CI every property test draws the same examples each run (a red build is a bug, not a bad draw);
+# local runs keep exploring new examples and keep the failures they find in .hypothesis/.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,43 +12,12 @@ import pytest
 
 from ricochetdb.adapters.web.plots import Marker, render, segments
 from ricochetdb.adapters.web.series import series_csv, series_json
+from ricochetdb.application.history import Bin, Gap, History
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.cli_web import parse_listen
 from ricochetdb.entrypoints.web.query import parse_instant, series_query
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Bin:
-    t: datetime
-    n: int
-    mean: float
-    min: float
-    max: float
-    first: float
-    last: float
-
-
-@dataclass(frozen=True)
-class Gap:
-    start: datetime
-    stop: datetime
-
-
-@dataclass(frozen=True)
-class History:
-    """The shape of ``application.history.History`` (CONTRACTS.md)."""
-
-    collection: str
-    device: str
-    label: str
-    unit: str
-    tier: str
-    start: datetime
-    stop: datetime
-    bins: list[Bin] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
 
 
 def _history(label: str = "T_MC", unit: str = "K", gap: bool = True) -> History:

@@ -19,7 +19,7 @@ def same(a: list[Bucket], b: list[Bucket]) -> None:
             if isinstance(left, float):
                 assert (
                     math.isclose(left, right, rel_tol=1e-12, abs_tol=1e-300)
-                    or abs(left - right) < 1e-12 * max(abs(x.first), 1e-300) ** 2
+                    or abs(left - right) < 1e-12 * x.n * max(abs(x.min), abs(x.max), 1e-300) ** 2  # m2's scale
                 )
             else:
                 assert left == right

@@ -20,7 +20,9 @@ def uris(draw: st.DrawFn, text: st.SearchStrategy[str] = ANY, user_colon: bool =
     """A MongoDB URI as a person may write it (reserved characters unencoded), and its password."""
     scheme = draw(st.sampled_from(["mongodb://", "mongodb+srv://", "MONGODB://"]))
     user = draw(text if user_colon else text.filter(lambda u: ":" not in u))
-    password = draw(text.filter(lambda p: len(p) >= 3))
+    # a '*' in the password could match the '***' that replaces it: such a password is still hidden, but the
+    # assertion 'password not in shown' could not tell it
+    password = draw(text.filter(lambda p: len(p) >= 3 and "*" not in p))
     hosts = ",".join(draw(HOSTS))
     database = draw(st.sampled_from(["", "/", "/ricochet", "/ricochet.readings"]))
     options = draw(OPTIONS)
@@ -43,7 +45,9 @@ class TestRedactUri:
     @given(uris())
     def test_a_text_starting_with_the_uri_is_redacted_whole(self, case: tuple[str, str]) -> None:
         uri, password = case
-        assert password not in redact(f"{uri} is unavailable: connection refused")
+        tail = " is unavailable: connection refused"
+        assume(password not in tail)
+        assert password not in redact(f"{uri}{tail}")
 
     @settings(max_examples=300)
     @given(uris(NO_SPACE), st.text(max_size=20), st.text(max_size=20))
