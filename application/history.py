@@ -9,7 +9,7 @@ and every stretch longer than ``GAP_FACTOR`` sampling intervals without a readin
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +18,7 @@ from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.history_bins import (
     GAP_FACTOR,
     Resolution,
+    Segment,
     bin_width,
     bins,
     choose_tier,
@@ -79,18 +80,43 @@ Piece = tuple[Resolution, Bucket]
 """A stretch of a series read at one resolution: a whole bucket of a tier, or one raw value."""
 
 
+def _segments(start: int, stop: int, tiers: Sequence[Tier], cut: int | None) -> list[Segment]:
+    """``cover`` of [start, stop), with raw values only from ``cut`` (a series' open minute) on."""
+    if cut is None or cut >= stop:
+        return cover(start, stop, tiers)
+    if cut <= start:
+        return cover(start, stop, ())
+    return [*cover(start, cut, tiers), *cover(cut, stop, ())]
+
+
+def open_minutes(series: Sequence[Series]) -> dict[SeriesKey, int]:
+    """Where each series' buckets may lag (``Series.open_from``): readers take raw values from there on,
+    at most the minute of the newest value."""
+    return {(s.device, s.label): to_micros(s.open_from) for s in series if s.open_from is not None}
+
+
 def read_pieces(
-    rollups: RollupRepository, keys: Sequence[SeriesKey], start: int, stop: int, tiers: Sequence[Tier]
+    rollups: RollupRepository,
+    keys: Sequence[SeriesKey],
+    start: int,
+    stop: int,
+    tiers: Sequence[Tier],
+    open_from: Mapping[SeriesKey, int] | None = None,
 ) -> dict[SeriesKey, list[Piece]]:
-    """Each series over [start, stop): whole buckets of ``tiers`` inside, raw values at the ends, in time order."""
+    """Each series over [start, stop): whole buckets of ``tiers`` inside (raw values from its open minute on),
+    raw values at the ends, in time order; series sharing an open minute are read together."""
     found: dict[SeriesKey, list[Piece]] = {key: [] for key in keys}
-    for segment in cover(start, stop, tiers):
-        if segment.resolution == "raw":
-            for key, points in rollups.points(keys, segment.start, segment.stop).items():
-                found[key] += [("raw", bucket) for bucket in point_buckets(points)]
-        else:
-            for key, buckets in rollups.buckets(segment.resolution, keys, segment.start, segment.stop).items():
-                found[key] += [(segment.resolution, bucket) for bucket in buckets]
+    groups: dict[int | None, list[SeriesKey]] = {}
+    for key in keys:
+        groups.setdefault(None if open_from is None else open_from.get(key), []).append(key)
+    for cut, group in groups.items():
+        for segment in _segments(start, stop, tiers, cut):
+            if segment.resolution == "raw":
+                for key, points in rollups.points(group, segment.start, segment.stop).items():
+                    found[key] += [("raw", bucket) for bucket in point_buckets(points)]
+            else:
+                for key, buckets in rollups.buckets(segment.resolution, group, segment.start, segment.stop).items():
+                    found[key] += [(segment.resolution, bucket) for bucket in buckets]
     return found
 
 
@@ -99,7 +125,10 @@ WIDTHS: dict[Resolution, int] = {"1d": 86_400_000_000, "1h": 3_600_000_000, "1m"
 
 
 def refine(
-    rollups: RollupRepository, pieces: dict[SeriesKey, list[Piece]], cap: dict[SeriesKey, float]
+    rollups: RollupRepository,
+    pieces: dict[SeriesKey, list[Piece]],
+    cap: dict[SeriesKey, float],
+    open_from: Mapping[SeriesKey, int] | None = None,
 ) -> dict[SeriesKey, list[Piece]]:
     """Replace every bucket hiding a spacing longer than its series' ``cap`` by its children, down to raw values."""
     for level in ("1d", "1h", "1m"):
@@ -112,7 +141,7 @@ def refine(
             continue
         lo = min(buckets[0].start for buckets in wanted.values())
         hi = max(buckets[-1].start for buckets in wanted.values()) + WIDTHS[level]
-        children = read_pieces(rollups, list(wanted), lo, hi, tiers_from(FINER[level]))
+        children = read_pieces(rollups, list(wanted), lo, hi, tiers_from(FINER[level]), open_from)
         for key, buckets in wanted.items():
             starts = {bucket.start for bucket in buckets}
             below: dict[int, list[Piece]] = {}
@@ -190,7 +219,8 @@ class HistoryQuery:
             raw = self.rollups.points([key], s, e).get(key, [])
             binned, spacing = raw_bins(raw, s, width), point_spacing(raw)
         else:
-            pieces = [bucket for _, bucket in read_pieces(self.rollups, [key], s, e, tiers_from(resolution))[key]]
+            read = read_pieces(self.rollups, [key], s, e, tiers_from(resolution), open_minutes([series]))
+            pieces = [bucket for _, bucket in read[key]]
             binned, spacing = bins(pieces, s, width), typical_spacing(pieces)
         allowed = GAP_FACTOR * (interval * 1e6 if interval else spacing or math.inf)
         if not binned:

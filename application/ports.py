@@ -431,6 +431,9 @@ class Series:
     device_type: str
     unit: str
     latest: datetime
+    open_from: datetime | None = None
+    """From when the series' buckets may lag (its open minute, on a store that rolls a minute up once it
+    closes); None when the buckets hold everything stored. Readers take raw values from there on."""
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,10 @@ class RollupRepository(abc.ABC):
         Raw values of a series go only where its 1 min buckets account for every numeric value (and
         a tier's buckets only where the next tier accounts for them); other series are named in ``kept``.
         """
+
+    def settle(self) -> None:  # noqa: B027 (a store that rolls up at once has nothing to do)
+        """Roll up what the store keeps open (the minute of each series' newest value), so the tiers hold
+        everything stored."""
 
     def expire_raw_after(self, seconds: int | None) -> bool:
         """Let the database expire raw values ``seconds`` after their time (None: never); False if it cannot."""

@@ -30,6 +30,7 @@ def apply_retention(
     for collection in collections:
         rollups = store.rollups(check_collection(collection))
         if cutoffs:
+            rollups.settle()  # a device silent since before the cutoff has its last minute rolled up first
             items += rollups.retention(cutoffs, delete)
         if delete and policy.mongo_ttl and raw is not None and rollups.expire_raw_after(int(raw.total_seconds())):
             ttl.append(collection)
@@ -40,7 +41,9 @@ def incomplete_series(store: Store, collection: str) -> tuple[str, ...]:
     """The series whose minute buckets do not count every numeric raw value (to rebuild): a dry run of
     retention with a cutoff after everything stored."""
     end = floor_to(to_micros(store.clock.now()), WIDTH_US["1d"]) + 2 * WIDTH_US["1d"]
-    (item,) = store.rollups(check_collection(collection)).retention({"raw": end}, delete=False)
+    rollups = store.rollups(check_collection(collection))
+    rollups.settle()
+    (item,) = rollups.retention({"raw": end}, delete=False)
     return item.kept
 
 

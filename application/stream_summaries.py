@@ -13,8 +13,8 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from ricochetdb.application.history import read_pieces, refine
-from ricochetdb.application.ports import SeriesKey, Store
+from ricochetdb.application.history import open_minutes, read_pieces, refine
+from ricochetdb.application.ports import Series, SeriesKey, Store
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.domain.history_bins import GAP_FACTOR, typical_spacing
 from ricochetdb.domain.rollups import TIERS, Bucket, combine
@@ -34,12 +34,13 @@ def _caps(pieces: dict[SeriesKey, list[Bucket]], interval: float | None) -> dict
 
 
 def _window_pieces(
-    store: Store, collection: str, keys: Sequence[SeriesKey], start: int, stop: int, interval: float | None
+    store: Store, collection: str, series: Sequence[Series], start: int, stop: int, interval: float | None
 ) -> tuple[dict[SeriesKey, list[Bucket]], dict[SeriesKey, float]]:
     rollups = store.rollups(collection)
-    tagged = read_pieces(rollups, keys, start, stop + 1, ALL_TIERS)
+    keys, cut = [(x.device, x.label) for x in series], open_minutes(series)
+    tagged = read_pieces(rollups, keys, start, stop + 1, ALL_TIERS, cut)
     caps = _caps({key: [b for _, b in held] for key, held in tagged.items()}, interval)
-    refined = refine(rollups, tagged, caps)
+    refined = refine(rollups, tagged, caps, cut)
     return {key: [bucket for _, bucket in held] for key, held in refined.items() if held}, caps
 
 
@@ -58,7 +59,7 @@ def summarize_window(
     for collection in collections:
         series = [x for x in store.rollups(check_collection(collection)).series() if x.latest >= start]
         units = {(x.device, x.label): x.unit for x in series}
-        pieces, caps = _window_pieces(store, collection, list(units), s, e, interval)
+        pieces, caps = _window_pieces(store, collection, series, s, e, interval)
         for key in sorted(pieces):
             entry = summarize(collection, *key, units[key], pieces[key], s, e, caps[key])
             if entry is not None:
@@ -71,11 +72,10 @@ def window_stats(
 ) -> Bucket | None:
     """Every numeric value of ``label`` (of one device, or of all that have it) in [start, stop], combined."""
     rollups = store.rollups(check_collection(collection))
-    keys = [(x.device, x.label) for x in rollups.series() if x.label == label and device in (None, x.device)]
-    if device is not None and not keys:
-        keys = [(device, label)]
+    series = [x for x in rollups.series() if x.label == label and device in (None, x.device)]
+    keys = [(x.device, x.label) for x in series] or ([(device, label)] if device is not None else [])
     s, e = to_micros(as_utc(start, "summary", "start")), to_micros(as_utc(stop, "summary", "stop"))
-    pieces = read_pieces(rollups, keys, s, e + 1, ALL_TIERS)
+    pieces = read_pieces(rollups, keys, s, e + 1, ALL_TIERS, open_minutes(series))
     parts = [combine(held[0][1].start, [b for _, b in held]) for held in pieces.values() if held]
     if not parts:
         return None

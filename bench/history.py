@@ -37,6 +37,8 @@ from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.validation import to_micros
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+UNITS = {f"v{c}": "V" for c in range(100)}
+"""Every label has a unit entry, as ``poll_from_values`` makes it (the stores list a poll's labels from it)."""
 
 
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
@@ -92,7 +94,7 @@ def summary(folder: Path) -> SqliteStore:
     start = T0 + timedelta(days=400)
     polls = [
         Poll(f"bridge{i % 10}", "MMR3", start + timedelta(seconds=10 * (i // 10)),
-             {f"ch{c}": 0.01 * c + 1e-5 * math.sin(i / 100 + c) for c in range(10)}, {})
+             {f"ch{c}": 0.01 * c + 1e-5 * math.sin(i / 100 + c) for c in range(10)}, {f"ch{c}": "K" for c in range(10)})
         for i in range(8640 * 10)
     ]  # fmt: skip
     ReadingBook(store, "bench").add(polls)
@@ -124,7 +126,7 @@ def cycles(count: int, devices: int) -> list[list[Poll]]:
     """``count`` poll cycles of ``devices`` devices with 100 labels each, one second apart."""
     return [
         [
-            Poll(f"dev{d}", "CRYO", T0 + timedelta(seconds=i), {f"v{c}": c + 1e-3 * i for c in range(100)}, {})
+            Poll(f"dev{d}", "CRYO", T0 + timedelta(seconds=i), {f"v{c}": c + 1e-3 * i for c in range(100)}, UNITS)
             for d in range(devices)
         ]
         for i in range(count)

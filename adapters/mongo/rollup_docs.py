@@ -8,9 +8,11 @@ A bucket document, in ``<collection>.rollup_1m`` (``_1h``, ``_1d``)::
      "offset": <mean - first, full precision>}
 
 ``start`` is a BSON date (buckets start on whole minutes, so it is exact); the other times are
-integer microseconds since the epoch. A latest-value document, in ``<collection>.latest``, is the
-stored reading of the series: ``{"_id": "fridge|T_MC", "device", "label", "device_type", "value",
-"unit", "timestamp", "ts_us", "source_time", "clock"}``.
+integer microseconds since the epoch. The latest values, in ``<collection>.latest``, are one
+document per device (a poll cycle writes one per device, not one per label)::
+
+    {"_id": "fridge", "ts_us": <newest µs of any label>, "labels": {"T_MC": {"device_type", "value",
+     "unit", "timestamp", "ts_us", "source_us", "clock"}, ...}}
 """
 
 from __future__ import annotations
@@ -100,11 +102,9 @@ def doc_points(docs: Iterable[Document], labels: set[str], start: int, stop: int
     return found
 
 
-def latest_doc(reading: Reading) -> Document:
+def latest_entry(reading: Reading) -> Document:
+    """One label's latest value inside its device's latest-values document."""
     return {
-        "_id": f"{reading.device}|{reading.label}",
-        "device": reading.device,
-        "label": reading.label,
         "device_type": reading.device_type,
         "value": reading.value,
         "unit": reading.unit,
@@ -115,18 +115,25 @@ def latest_doc(reading: Reading) -> Document:
     }
 
 
-def latest_from_doc(doc: Document) -> Reading:
-    source = doc.get("source_us")
-    return Reading(
-        doc.get("device_type", ""),
-        doc["device"],
-        doc["label"],
-        doc.get("value"),
-        doc.get("unit", ""),
-        from_micros(doc["ts_us"]),
-        None if source is None else from_micros(source),
-        doc.get("clock", "server"),
-    )
+def latest_readings(doc: Document) -> list[Reading]:
+    """The readings a device's latest-values document holds, by label."""
+    found = []
+    for label in sorted(doc.get("labels") or {}):
+        entry = doc["labels"][label]
+        source = entry.get("source_us")
+        found.append(
+            Reading(
+                entry.get("device_type", ""),
+                doc["_id"],
+                label,
+                entry.get("value"),
+                entry.get("unit", ""),
+                from_micros(entry["ts_us"]),
+                None if source is None else from_micros(source),
+                entry.get("clock", "server"),
+            )
+        )
+    return found
 
 
 def stored_readings(doc: Document, labels: set[str]) -> list[Reading]:

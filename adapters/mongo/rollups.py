@@ -1,12 +1,16 @@
 """MongoDB rollups: ordinary collections per tier with a unique key, updated by idempotent upserts.
 
 ``<collection>.rollup_1m``, ``.rollup_1h``, ``.rollup_1d`` hold one document per (device, label,
-start), ``<collection>.latest`` one per (device, label). After a write the reading repository calls
-``apply``: the touched minutes are re-rolled from the reading documents, then their hours from the
-minutes and their days from the hours; each bucket is replaced by ``_id`` (device|label|start), so a
-replay, a late poll or a rerun after a crash writes the same documents again. No transaction is
-needed: until the polls are re-applied (the spool replays what was not acknowledged), a bucket is
-at worst the one computed before them.
+start), ``<collection>.latest`` one per device (``latest_values``). After a write the reading
+repository calls ``apply``: only closed minutes are rolled up, that is minutes before the minute of
+the series' newest value (its open minute): a late value at once, the open minute when the series
+moves on; each from the reading documents, then its hour from the minutes and its day from the
+hours. A series polled every second thus writes its buckets once a minute, not sixty times; the
+buckets holding its open minute may lag by that minute, and readers take the open minute from raw
+values (``application.history.read_pieces``); ``settle`` rolls the open minutes up at once. Each
+bucket is replaced by ``_id`` (device|label|start), so a replay, a late poll or a rerun after a
+crash writes the same documents again. No transaction is needed: until the polls are re-applied
+(the spool replays what was not acknowledged), a bucket is at worst the one computed before them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
+from ricochetdb.adapters.mongo import latest_values
 from ricochetdb.adapters.mongo.collections import MongoCollection, MongoContext, duplicate_positions
 from ricochetdb.adapters.mongo.documents import floor_ms
-from ricochetdb.adapters.mongo.reading_docs import doc_labels, reading_doc_id
+from ricochetdb.adapters.mongo.latest_values import newest_times
+from ricochetdb.adapters.mongo.reading_docs import doc_labels
 from ricochetdb.adapters.mongo.retention import mongo_retention, set_raw_ttl
 from ricochetdb.adapters.mongo.rollup_docs import (
     LATEST_SUFFIX,
@@ -30,8 +36,6 @@ from ricochetdb.adapters.mongo.rollup_docs import (
     bucket_doc,
     bucket_row,
     doc_points,
-    latest_doc,
-    latest_from_doc,
     stored_readings,
 )
 from ricochetdb.adapters.rollup_arrays import (
@@ -56,6 +60,7 @@ from ricochetdb.domain.validation import from_micros, to_micros
 _READY: set[tuple[int, str]] = set()
 _LOCK = threading.Lock()
 SERIES_INDEX = [("device", ASCENDING), ("label", ASCENDING), ("start", ASCENDING)]
+EARLIEST = -(2**62)
 UPSERT_AT_MOST = 200
 """Up to this many buckets per tier and write are upserted one by one; more replace their ranges wholesale."""
 
@@ -76,10 +81,10 @@ class MongoRollups(MongoCollection, RollupRepository):
             tier: database[f"{self.name}{TIER_SUFFIX}{tier}"] for tier in TIERS
         }
         self.newest = database[f"{self.name}{LATEST_SUFFIX}"]
-        self._indexes()
 
     def _indexes(self) -> None:
-        """The unique series key of every tier, created once per database and collection."""
+        """The unique series key of every tier, created once per database and collection, before the first
+        write (building a repository touches no server: a reading book opens while the database is away)."""
         key = (id(self.context.database.client), f"{self.context.database.name}.{self.name}")
         with _LOCK:
             if key in _READY:
@@ -133,13 +138,13 @@ class MongoRollups(MongoCollection, RollupRepository):
     def _replace(self, tier: Tier, ranges: Sequence[Range], made: Keyed) -> None:
         """Make the buckets of the ranges exactly the ones just computed (idempotent).
 
-        A few buckets (a poll cycle) are upserted by ``_id``, so a reader never sees a hole; many (an
-        upload, a rebuild) replace their ranges by a delete and an unordered insert, an order of
-        magnitude faster than as many upserts.
+        Buckets spread over many ranges (a poll cycle: one per series) are upserted by ``_id``, so a
+        reader never sees a hole; many buckets in few ranges (an upload, a rebuild) replace each range
+        by one delete and an unordered insert, an order of magnitude faster than as many upserts.
         """
         docs = [bucket_doc(row[0], row[1], row[2:]) for row in keyed_rows_out(made)]
         collection = self.tiers[tier]
-        if len(docs) > UPSERT_AT_MOST:
+        if len(docs) > UPSERT_AT_MOST and len(docs) >= 10 * len(ranges):
             collection.bulk_write([DeleteMany(_span(device, label, lo, hi)) for device, label, lo, hi in ranges])
             try:
                 collection.insert_many(docs, ordered=False)
@@ -151,48 +156,56 @@ class MongoRollups(MongoCollection, RollupRepository):
         if docs:
             collection.bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False)
 
-    def _reroll(self, touched: dict[SeriesKey, set[int]]) -> None:
-        for batch in in_batches(touched_ranges(touched, WIDTH_US["1m"])):
-            for tier in TIERS:
-                width = WIDTH_US[tier]
-                ranges = widen(batch, width)
-                source = SOURCE[tier]
-                if source is None:
-                    keys, series, times, values = keyed_points(self._points(ranges))
-                    made: Keyed = (keys, *from_points_of(series, times, values, width))
-                else:
-                    keys, series, children = keyed_rows(self._bucket_rows(source, ranges))
-                    made = (keys, *roll_up_of(series, children, width))
-                self._replace(tier, ranges, made)
-
-    def _update_latest(self, newest: dict[SeriesKey, int]) -> None:
-        """Copy the stored reading of each series' newest time, unless a newer one is there already."""
-        by_poll: dict[tuple[str, int], set[str]] = {}
-        for (device, label), micros in newest.items():
-            by_poll.setdefault((device, micros), set()).add(label)
-        ids = {reading_doc_id(device, from_micros(micros)): labels for (device, micros), labels in by_poll.items()}
-        writes = []
-        for doc in self.collection.find({"_id": {"$in": sorted(ids)}}):
-            for reading in stored_readings(doc, ids.get(doc["_id"], set())):
-                fresh = latest_doc(reading)
-                newer = {"_id": fresh["_id"], "ts_us": {"$lte": fresh["ts_us"]}}
-                writes.append(UpdateOne(newer, {"$set": fresh}, upsert=True))
-        if writes:
-            try:
-                self.newest.bulk_write(writes, ordered=False)
-            except BulkWriteError as error:  # a newer value held the key: the upsert lost, as it should
-                duplicate_positions(error)
+    def _reroll(self, closed: dict[SeriesKey, set[int]]) -> None:
+        """These minutes from the reading documents, then their hours from minutes and days from hours."""
+        minute = WIDTH_US["1m"]
+        for batch in in_batches(touched_ranges(closed, minute)):
+            keys, series, times, values = keyed_points(self._points(batch))
+            self._replace("1m", batch, (keys, *from_points_of(series, times, values, minute)))
+            for tier in ("1h", "1d"):
+                ranges = widen(batch, WIDTH_US[tier])
+                keys, series, children = keyed_rows(self._bucket_rows(SOURCE[tier] or "1m", ranges))
+                self._replace(tier, ranges, (keys, *roll_up_of(series, children, WIDTH_US[tier])))
 
     def apply(self, polls: Sequence[Poll]) -> None:
+        """Minutes, hours and days of the closed minutes the polls touch (see the module); the latest values."""
         touched, newest = touched_by(polls)
+        self._indexes()
         with self._guard("updating rollups"):
+            before = newest_times(self.newest, {device for device, _ in newest})
             if newest:
-                self._update_latest(newest)
-            self._reroll(touched)
+                latest_values.update(self.newest, self.collection, newest)
+            self._reroll(self._closed(touched, newest, before))
+
+    @staticmethod
+    def _closed(
+        touched: dict[SeriesKey, set[int]], newest: dict[SeriesKey, int], before: dict[SeriesKey, int]
+    ) -> dict[SeriesKey, set[int]]:
+        """The touched minutes before each series' open minute, and its previous open minute once it moved on."""
+        minute = WIDTH_US["1m"]
+        closed: dict[SeriesKey, set[int]] = {}
+        for key, minutes in touched.items():
+            previous = floor_to(before[key], minute) if key in before else None
+            opened = max(previous if previous is not None else EARLIEST, floor_to(newest[key], minute))
+            done = {m for m in minutes if m < opened}
+            if previous is not None and previous < opened:
+                done.add(previous)
+            if done:
+                closed[key] = done
+        return closed
+
+    def settle(self) -> None:
+        """Roll up every series' open minute now (before retention or a completeness check)."""
+        self._indexes()
+        with self._guard("settling rollups"):
+            times = newest_times(self.newest, self.newest.distinct("_id"))
+            self._reroll({key: {floor_to(micros, WIDTH_US["1m"])} for key, micros in times.items()})
+            latest_values.settled(self.newest, times)
 
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
         """Device by device, a month at a time: every label's tiers and latest value from the reading documents."""
         rebuilt: set[SeriesKey] = set()
+        self._indexes()
         with self._guard("rebuilding rollups"):
             devices = sorted(self.collection.distinct("device"))
             for device in devices:
@@ -206,7 +219,7 @@ class MongoRollups(MongoCollection, RollupRepository):
                     floor_to(to_micros(first["timestamp"]), day), to_micros(last["timestamp"]) + 1, 30 * day
                 ):
                     rebuilt |= self._rebuild_stretch(device, month, month + 30 * day, latest)
-                self._rebuild_latest(list(latest.values()))
+                latest_values.replace_all(self.newest, list(latest.values()))
                 if progress is not None:
                     progress(f"{self.name}: {device} rolled up")
         return len(rebuilt)
@@ -232,11 +245,6 @@ class MongoRollups(MongoCollection, RollupRepository):
                 self._replace(tier, [(device, label, start, stop)], single((device, label), made))
         return {(device, label) for label in labels}
 
-    def _rebuild_latest(self, readings: list[Reading]) -> None:
-        writes = [ReplaceOne({"_id": (doc := latest_doc(r))["_id"]}, doc, upsert=True) for r in readings]
-        if writes:
-            self.newest.bulk_write(writes, ordered=False)
-
     def buckets(self, tier: Tier, keys: Sequence[SeriesKey], start: int, stop: int) -> dict[SeriesKey, list[Bucket]]:
         with self._guard(f"reading {tier} buckets"):
             rows = self._bucket_rows(tier, [(d, lab, start, stop) for d, lab in keys])
@@ -248,11 +256,12 @@ class MongoRollups(MongoCollection, RollupRepository):
 
     def latest(self) -> list[Reading]:
         with self._guard("reading the latest values"):
-            docs = list(self.newest.find({}, sort=[("device", ASCENDING), ("label", ASCENDING)]))
-        return [latest_from_doc(doc) for doc in docs]
+            found: list[Reading] = latest_values.every_reading(self.newest)
+        return found
 
     def series(self) -> list[Series]:
-        return [Series(r.device, r.label, r.device_type, r.unit, r.timestamp) for r in self.latest()]
+        with self._guard("reading the latest values"):
+            return latest_values.series_of(self.newest)
 
     def retention(self, cutoffs: dict[str, int], delete: bool) -> list[RetentionItem]:
         with self._guard("applying retention"):

@@ -100,3 +100,24 @@ def test_retention_deletes_raw_values_only_where_rollups_hold_them(store: Store)
     assert after.bins == before.bins and after.tier == "1d"
     (again,) = rollups.retention({"raw": cutoff, "1m": cutoff}, delete=False)[:1]
     assert again.rows == 0
+
+
+def test_the_minute_of_the_newest_value_is_answered_whatever_the_store_rolled_up(store: Store) -> None:
+    book = ReadingBook(store, "sc")
+    for s in range(0, 185, 5):  # one poll at a time, as the poll loop writes
+        book.add([poll_from_values("MMR3", "fridge", T0 + timedelta(seconds=s), {"T_MC": 1.0 + s}, {"T_MC": "K"})])
+    history = book.history("T_MC", start=T0, stop=T0 + timedelta(minutes=4), points=2)
+    assert history.tier == "1m" and [b.n for b in history.bins] == [36, 1]
+    assert history.bins[-1].last == 181.0 and history.bins[-1].max == 181.0
+
+
+def test_retention_after_a_device_fell_silent_keeps_its_last_minute(store: Store) -> None:
+    book = ReadingBook(store, "sc")
+    for s in range(0, 125, 5):
+        book.add([poll_from_values("MMR3", "fridge", T0 + timedelta(seconds=s), {"T_MC": 1.0 + s}, {"T_MC": "K"})])
+    cutoff = to_micros(T0 + timedelta(days=1))
+    store.rollups("sc").settle()  # as `ricochetdb retention` does before deleting
+    (done,) = store.rollups("sc").retention({"raw": cutoff}, delete=True)
+    assert done.rows == 25 and book.find() == []
+    history = book.history("T_MC", start=T0, stop=T0 + timedelta(minutes=4), points=2)
+    assert sum(b.n for b in history.bins) == 25 and history.bins[-1].last == 121.0

@@ -35,6 +35,7 @@ def polls(count: int = 900) -> list[Poll]:
 
 def tiers(store: Store, collection: str = "readings") -> dict[str, list[tuple[int, int, float]]]:
     rollups = store.rollups(collection)
+    rollups.settle()
     keys = [(s.device, s.label) for s in rollups.series()]
     return {
         tier: [
@@ -110,3 +111,19 @@ def test_the_facade_upload_rolls_up(tmp_path: Path) -> None:
         assert (minute.n, minute.mean) == (60, 29.5)
     finally:
         database.close()
+
+
+def test_a_reading_book_opens_while_mongodb_is_away_so_writes_can_spool() -> None:
+    from ricochetdb.adapters.mongo.store import MongoStore
+
+    store = MongoStore("mongodb://127.0.0.1:9/ricochet", server_selection_timeout_ms=50)
+    try:
+        book = ReadingBook(store, "readings")  # touches no server
+        try:
+            book.add(polls(1))
+        except StoreUnavailable:
+            pass
+        else:
+            raise AssertionError("a write to an unreachable server must fail, for the spool to take it")
+    finally:
+        store.close()
