@@ -17,7 +17,7 @@ COMPANIONS = ("", "-wal", "-shm")
 def open_spool(path: str) -> SqliteStore:
     """The spool at ``path``, checked whole; never a reason to stop writing to a healthy database."""
     try:
-        store = SqliteStore(path)
+        store = SqliteStore(path, rollups=False)  # readings wait here to be replayed, never read as history
     except DamagedFile as error:
         return _fresh(path, str(error))
     try:
@@ -41,4 +41,4 @@ def _fresh(path: str, reason: str) -> SqliteStore:
         aside,
         aside,
     )
-    return SqliteStore(path)
+    return SqliteStore(path, rollups=False)
