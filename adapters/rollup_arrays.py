@@ -9,7 +9,7 @@ tests check these against the domain's reference functions.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -210,14 +210,14 @@ def per_series(keys: Sequence[tuple[str, str]], series: Ints) -> list[tuple[tupl
     return [(keys[number], lo, hi) for number, lo, hi in runs_of(series)]
 
 
-def keyed_rows_out(made: Keyed, *lead: Any) -> list[tuple[Any, ...]]:
-    """Every bucket as a row ``(*lead, device, label, *bucket fields)``, built in one pass over columns."""
+def keyed_rows_out(made: Keyed, *lead: Any) -> Iterator[tuple[Any, ...]]:
+    """Every bucket as a row ``(*lead, device, label, *bucket fields)``, made one at a time from the columns."""
     keys, series, arrays = made
     names = [keys[number] for number in series.tolist()]
     columns: list[Iterable[Any]] = [itertools.repeat(part, len(names)) for part in lead]
     columns += [[name[0] for name in names], [name[1] for name in names]]
     columns += [getattr(arrays, f.name).tolist() for f in fields(arrays)]
-    return list(zip(*columns, strict=True))
+    return zip(*columns, strict=True)
 
 
 def single(key: tuple[str, str], arrays: BucketArrays) -> Keyed:

@@ -28,7 +28,6 @@ from ricochetdb.adapters.rollup_arrays import (
     from_points_of,
     keyed_rows_out,
     per_series,
-    points_arrays,
     roll_up,
     roll_up_of,
     single,
@@ -66,6 +65,17 @@ def _fetch(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[
         return rows
     finally:
         cursor.close()
+
+
+def _stream_points(connection: Connection, sql: str, parameters: Sequence[Any]) -> tuple[Ints, Floats]:
+    """Times and values of (time, value) rows, streamed from the driver into one array: no list of rows."""
+    cursor = connection.connection.cursor()
+    try:
+        flat = np.fromiter(itertools.chain.from_iterable(cursor.execute(sql, parameters)), dtype=np.float64)
+    finally:
+        cursor.close()
+    table = flat.reshape(-1, 2)  # microsecond times are exact in a float64 until the year 2255
+    return table[:, 0].astype(np.int64), np.ascontiguousarray(table[:, 1])
 
 
 def _select(connection: Connection, sql: str, collection: str, ranges: Sequence[Range]) -> list[Any]:
@@ -136,10 +146,13 @@ def _replace(
         f"DELETE FROM rollup_{tier} WHERE collection = ? AND device = ? AND label = ? AND start >= ? AND start < ?",
         [(collection, *r) for r in ranges],
     )
-    rows = keyed_rows_out(made, collection)
-    if rows:
+    if len(made[1]):  # straight to the driver, rows made as it binds them: no list of every bucket
         marks = ", ".join("?" * (3 + len(BUCKET_COLUMNS)))
-        connection.exec_driver_sql(f"INSERT INTO rollup_{tier} VALUES ({marks})", rows)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO rollup_{tier} VALUES ({marks})", keyed_rows_out(made, collection))
+        finally:
+            cursor.close()
 
 
 def reroll(connection: Connection, collection: str, touched: dict[SeriesKey, set[int]]) -> None:
@@ -174,17 +187,27 @@ class SqliteRollups(Tables, RollupRepository):
             apply_polls(connection, self.collection, polls)
 
     def _raw_series(self) -> list[SeriesKey]:
-        """Every (device, label) of the collection's readings, one index seek each (a skip scan)."""
+        """Every (device, label) of the collection's readings, one index seek each (a skip scan).
+
+        Two plain seeks per step: SQLite walks every index entry of a series for a row-value
+        comparison ``(device, label) > (?, ?)``, 0.4 s for a channel-year."""
         found: list[SeriesKey] = []
-        after: SeriesKey = ("", "")
-        query = (
-            "SELECT device, label FROM readings WHERE collection = ? AND (device, label) > (?, ?)"
-            " ORDER BY device, label LIMIT 1"
+        first = "SELECT device, label FROM readings WHERE collection = ? ORDER BY device, label LIMIT 1"
+        same_device = (
+            "SELECT device, label FROM readings WHERE collection = ? AND device = ? AND label > ?"
+            " ORDER BY label LIMIT 1"
+        )
+        next_device = (
+            "SELECT device, label FROM readings WHERE collection = ? AND device > ? ORDER BY device, label LIMIT 1"
         )
         with self.begin() as connection:
-            while (row := connection.exec_driver_sql(query, (self.collection, *after)).first()) is not None:
-                after = (row[0], row[1])
-                found.append(after)
+            row = connection.exec_driver_sql(first, (self.collection,)).first()
+            while row is not None:
+                device, label = row[0], row[1]
+                found.append((device, label))
+                row = connection.exec_driver_sql(same_device, (self.collection, device, label)).first()
+                if row is None:
+                    row = connection.exec_driver_sql(next_device, (self.collection, device)).first()
         return found
 
     def rebuild(self, progress: Callable[[str], None] | None = None) -> int:
@@ -192,9 +215,13 @@ class SqliteRollups(Tables, RollupRepository):
         for device, label in keys:
             where = "collection = ? AND device = ? AND label = ?"
             with self.begin() as connection:
-                lo, hi = connection.exec_driver_sql(
-                    f"SELECT min(ts), max(ts) FROM readings WHERE {where}", (self.collection, device, label)
-                ).one()
+                # min and max apart: each is one index seek, together SQLite scans the series
+                lo, hi = (
+                    connection.exec_driver_sql(
+                        f"SELECT {end}(ts) FROM readings WHERE {where}", (self.collection, device, label)
+                    ).scalar()
+                    for end in ("min", "max")
+                )
                 if lo is None:  # deleted meanwhile
                     continue
                 connection.exec_driver_sql(
@@ -212,13 +239,13 @@ class SqliteRollups(Tables, RollupRepository):
 
     def _rebuild_stretch(self, connection: Connection, device: str, label: str, start: int, stop: int) -> None:
         """Every tier of [start, stop) (whole days) from the raw values, in one pass and one transaction."""
-        rows = _fetch(
+        times, values = _stream_points(
             connection,
             "SELECT r.ts, r.value FROM readings r WHERE r.collection = ? AND r.device = ? AND r.label = ?"
             f" AND r.ts >= ? AND r.ts < ? AND {NUMERIC} ORDER BY r.ts",
             (self.collection, device, label, start, stop),
         )
-        made = from_points(*points_arrays(rows), WIDTH_US["1m"])
+        made = from_points(times, values, WIDTH_US["1m"])
         for tier in TIERS:
             if tier != "1m":
                 made = roll_up(made, WIDTH_US[tier])
