@@ -7,6 +7,8 @@ each poll cycle's ``CycleReport`` (values, failures, the database's reachability
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from ricochetdb.adapters.alarm_rules_file import has_alarm_sections, load_alarm_config
 from ricochetdb.adapters.clock import LocalClock
@@ -18,6 +20,7 @@ from ricochetdb.application.poll_loop import CycleReport
 from ricochetdb.application.polling import device_identity
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.alarms import AlarmConfig, AlarmSettings
+from ricochetdb.domain.alarms_records import AlarmStatus, OperatorAction
 from ricochetdb.domain.errors import ValidationError
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig
 
@@ -82,3 +85,32 @@ def observe_cycle(engine: AlarmEngine, report: CycleReport) -> None:
         engine.on_cycle(report)
     except Exception:  # the alarms must never stop the polling
         logger.exception("alarm engine failed on this cycle")
+
+
+class StoredAlarms:
+    """The alarms of the stored log for a web service without a poller (``serve --alarms FILE``).
+
+    States are read from the log at most once per ``refresh_s`` (a Prometheus scrape or a page costs no
+    query); an acknowledgement is stored for the poller's engine to apply, as ``alarm ack`` does.
+    """
+
+    def __init__(self, desk: AlarmDesk, refresh_s: float) -> None:
+        self.desk = desk
+        self.refresh_s = refresh_s
+        self._lock = threading.Lock()
+        self._states: list[AlarmStatus] = []
+        self._read_at: float | None = None
+
+    def states(self) -> list[AlarmStatus]:
+        with self._lock:
+            if self._read_at is None or time.monotonic() - self._read_at >= self.refresh_s:
+                self._states, self._read_at = self.desk.states(), time.monotonic()
+            return list(self._states)
+
+    def acknowledge(self, name: str, user: str, token_checked: bool = True) -> OperatorAction:
+        if not token_checked:
+            raise ValidationError(f"alarm {name!r}", "token", "acknowledgement refused: the token was not checked")
+        action = self.desk.acknowledge(name, user)
+        with self._lock:
+            self._read_at = None  # the next look shows the acknowledgement
+        return action

@@ -15,6 +15,7 @@ from ricochetdb.domain.errors import ValidationError
 
 if TYPE_CHECKING:
     from ricochetdb.application.alarms import AlarmEngine
+    from ricochetdb.entrypoints.alarm_wiring import StoredAlarms
     from ricochetdb.entrypoints.api import Ricochet
     from ricochetdb.entrypoints.devices_config import PollConfig
     from ricochetdb.entrypoints.web.service import WebService
@@ -61,13 +62,26 @@ def _serve(args: argparse.Namespace, api: Ricochet) -> Any:
 
     config = load_config(args.config) if args.config else None
     token = read_token(args.token_file)
+    alarms = _stored_alarms(api, args.alarms, args.interval or (config.interval if config else 10.0))
     with stop_on_interrupt() as stop:
-        service = start_web_service(api, args.host, args.port, config, interval=args.interval, token=token, stop=stop)
+        service = start_web_service(
+            api, args.host, args.port, config, interval=args.interval, alarms=alarms, token=token, stop=stop
+        )
         sys.stderr.write(f"ricochetdb web service on {service.url} (Ctrl-C stops it)\n")
         sys.stderr.flush()
         stop.wait()
         service.stop()
     return None
+
+
+def _stored_alarms(api: Ricochet, rules: str | None, refresh_s: float) -> StoredAlarms | None:
+    """With ``--alarms FILE``, the states its alarm log holds (written by ``poll --alarms`` elsewhere)."""
+    if not rules:
+        return None
+    from ricochetdb.adapters.alarm_rules_file import load_alarm_config
+    from ricochetdb.entrypoints.alarm_wiring import StoredAlarms, alarm_desk
+
+    return StoredAlarms(alarm_desk(api.store, load_alarm_config(rules)), refresh_s)
 
 
 def _plot(args: argparse.Namespace, api: Ricochet) -> Any:
@@ -108,6 +122,10 @@ def build(command: str, parser: argparse.ArgumentParser, _common: argparse.Argum
             "--config", help="device configuration (TOML): devices, poll interval and collections to show"
         )
         parser.add_argument("--interval", type=float, help="seconds between refreshes (default: the config's, else 10)")
+        parser.add_argument(
+            "--alarms",
+            help="alarm rules file of the poller: show the states of its alarm log on the pages and /metrics",
+        )
         parser.set_defaults(handler=_serve, access="read")
         return
     parser.add_argument("labels", nargs="+", metavar="LABEL")

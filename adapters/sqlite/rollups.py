@@ -150,7 +150,8 @@ def _replace(
         marks = ", ".join("?" * (3 + len(BUCKET_COLUMNS)))
         cursor = connection.connection.cursor()
         try:
-            cursor.executemany(f"INSERT INTO rollup_{tier} VALUES ({marks})", keyed_rows_out(made, collection))
+            rows = keyed_rows_out(made, collection)
+            cursor.executemany(f"INSERT INTO rollup_{tier} VALUES ({marks})", rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
         finally:
             cursor.close()
 
@@ -222,7 +223,7 @@ class SqliteRollups(Tables, RollupRepository):
                     ).scalar()
                     for end in ("min", "max")
                 )
-                if lo is None:  # deleted meanwhile
+                if lo is None or hi is None:  # deleted meanwhile
                     continue
                 connection.exec_driver_sql(
                     f"INSERT OR REPLACE INTO readings_latest ({LATEST_COLUMNS}) SELECT {LATEST_COLUMNS}"

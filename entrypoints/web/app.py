@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import ClassVar
@@ -23,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ricochetdb.adapters.uris import redact
-from ricochetdb.adapters.web.assets import STATIC, chart_library, chart_library_version
+from ricochetdb.adapters.web.assets import STATIC, chart_library, chart_library_gzipped, chart_library_version
 from ricochetdb.adapters.web.metrics import metrics_registry
 from ricochetdb.adapters.web.status import status_json
 from ricochetdb.domain.errors import RecordNotFound, RicochetError, StoreUnavailable
@@ -68,10 +69,15 @@ async def events(request: Request) -> StreamingResponse:
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-def vendor(request: Request) -> Response:
+async def vendor(request: Request) -> Response:
+    """The chart library; its URL names the package version, so a browser may keep it for a day."""
     if request.path_params["version"] != chart_library_version():
         return JSONResponse({"error": "no such version of the chart library here"}, 404)
-    return FileResponse(chart_library(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+    headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body = await run_in_threadpool(chart_library_gzipped)
+        return Response(body, media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(chart_library(), media_type="text/javascript", headers=headers)
 
 
 def _wants_json(request: Request) -> bool:
@@ -129,4 +135,6 @@ def create_app(ctx: WebContext, alarms_in_metrics: bool = True) -> Starlette:
     app.state.web = ctx
     app.state.templates = pages.templates()
     app.state.metrics = metrics_registry(ctx.live, ctx.now, ctx.alarms if alarms_in_metrics else None)
+    # compressed while the service starts, not while the first plot page waits for it
+    threading.Thread(target=chart_library_gzipped, name="compress chart library", daemon=True).start()
     return app

@@ -78,7 +78,9 @@ def _render(request: Request, name: str, page: str, title: str, **values: Any) -
     ctx = context(request)
     env: Jinja2Templates = request.app.state.templates
     database = redact(ctx.api.describe())
-    return env.TemplateResponse(request, name, {"page": page, "title": title, "database": database, **values})
+    library = f"/vendor/plotly-{chart_library_version()}.min.js"
+    values = {"page": page, "title": title, "database": database, "chart_library": library, **values}
+    return env.TemplateResponse(request, name, values)
 
 
 def status_page(request: Request) -> Response:
@@ -106,7 +108,6 @@ def plot_page(request: Request) -> Response:
         windows=WINDOWS,
         interval=ctx.live.interval,
         points=request.query_params.get("points", "2000"),
-        chart_library=f"/vendor/plotly-{chart_library_version()}.min.js",
     )
 
 

@@ -47,8 +47,13 @@ class LiveService:
         else:
             self._spawn("poll", ["poll", "--config", str(config)])
             self.wait_until(lambda: (self.folder / "live.sqlite").exists(), "the poller to create the database")
-            log = self._spawn("serve", ["serve", "--config", str(config), "--port", "0"])
+            return self.serve("--config", str(config))
         self.url = self._wait_for_url(log)
+        return self
+
+    def serve(self, *args: str) -> LiveService:
+        """``ricochetdb serve --port 0 ARGS`` on the database; ``url`` once it listens."""
+        self.url = self._wait_for_url(self._spawn("serve", ["serve", "--port", "0", *args]))
         return self
 
     def _spawn(self, name: str, args: list[str]) -> Path:

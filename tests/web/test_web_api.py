@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 from web_site import TOKEN, Site
 
+from ricochetdb.adapters.web.assets import chart_library
 from ricochetdb.adapters.web.live import LiveState
 from ricochetdb.adapters.web.series import iso
 from ricochetdb.entrypoints.api import connect
@@ -111,6 +112,18 @@ def test_the_chart_library_comes_from_the_installed_package(site: Site) -> None:
     (library,) = re.findall(r'src="(/vendor/plotly-[^"]+)"', page)
     script = site.client.get(library)
     assert script.status_code == 200 and b"plotly.js" in script.content[:200]
+    installed = chart_library().read_bytes()
+    compressed = site.client.get(library, headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip" and compressed.content == installed
+    assert int(compressed.headers["content-length"]) < len(installed) / 2
+    plain = site.client.get(library, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == installed
+
+
+def test_pages_other_than_plots_prefetch_the_chart_library(site: Site) -> None:
+    library = site.client.get("/plot").text.split('<script src="/vendor/', 1)[1].split('"', 1)[0]
+    for page in ("/", "/runs", "/streams"):
+        assert f'<link rel="prefetch" href="/vendor/{library}">' in site.client.get(page).text, page
 
 
 def test_acknowledging_needs_the_token_and_no_page_shows_it(site: Site) -> None:

@@ -8,6 +8,9 @@
   const interval = Number(chart.dataset.interval) || 10;
   const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
   const state = { requests: 0, drawn: 0, drawing: false, lastLive: 0, markers: null };
+  // This script runs before the chart library (both deferred, in page order), so the first bins are on
+  // their way while the browser still loads the library; deferred scripts have all run by DOMContentLoaded.
+  const libraryReady = window.Plotly ? Promise.resolve() : new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
   window.ricochetPlot = state;
 
   const toPlotly = (iso) => iso.replace("T", " ").replace("Z", "");
@@ -45,8 +48,8 @@
   async function markers() {
     if (state.markers) return state.markers;
     const found = [];
-    for (const kind of ["runs", "streams"]) {
-      const answer = await fetch("/api/v1/" + kind);
+    const answers = await Promise.all(["runs", "streams"].map((kind) => fetch("/api/v1/" + kind).then((answer) => [kind, answer])));
+    for (const [kind, answer] of answers) {
       if (!answer.ok) continue;
       for (const record of await answer.json()) {
         if (record.start_date) found.push({ t: record.start_date, text: kind.slice(0, -1) + " " + record.name + " start" });
@@ -110,12 +113,14 @@
     exports(view);
     if (!view.getAll("label").length) { info.textContent = "Pick one or more labels, then Show."; return; }
     state.requests += 1;
+    const found = markers();
     const answer = await fetch("/api/v1/series?" + view.toString());
     const body = await answer.json();
     if (!answer.ok) { info.textContent = "Refused: " + body.error; return; }
     const start = body.series.length ? body.series[0].start : view.get("start");
     const stop = body.series.length ? body.series[0].stop : view.get("stop");
-    const { traces, layout } = figure(body, start, stop, await markers());
+    const { traces, layout } = figure(body, start, stop, await found);
+    await libraryReady;
     state.drawing = true;
     try {
       await Plotly.react(chart, traces, layout, { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["toImage"] });
@@ -163,5 +168,6 @@
   picker.value = first.get("start") && first.get("start").startsWith("-") && !first.get("stop") ? first.get("start") : "";
   if (picker.selectedIndex < 0) picker.value = "";
   new EventSource("/events").addEventListener("status", live);
+  state.lastLive = Date.now();  // this first load is the live tail's too: the first status event asks nothing more
   load();
 })();
