@@ -37,7 +37,7 @@ _compressed: dict[Path, bytes] = {}
 
 
 def chart_library_gzipped() -> bytes:
-    """``plotly.min.js`` gzip-compressed once per process (4.8 MB to about 1.4 MB): compressing it again on
+    """``plotly.min.js`` gzip-compressed once per process (4.8 MB to 1.5 MB): compressing it again on
     every page load cost the first chart a few hundred milliseconds."""
     path = chart_library()
     with _compressing:
