@@ -76,3 +76,37 @@ def touched_by(polls: Sequence[Poll]) -> tuple[dict[SeriesKey, set[int]], dict[S
                     touched[key] = held = set()
                 held.add(start)
     return touched, newest
+
+
+EARLIEST = -(2**62)
+
+
+def closed_minutes(
+    touched: dict[SeriesKey, set[int]], newest: dict[SeriesKey, int], before: dict[SeriesKey, int]
+) -> dict[SeriesKey, set[int]]:
+    """The minutes a write lets a store roll up: those it touched before each series' open minute (the
+    minute of its newest value, ``before`` the write or in it), and the previous open minute once it moved on."""
+    minute = WIDTH_US["1m"]
+    closed: dict[SeriesKey, set[int]] = {}
+    for key, minutes in touched.items():
+        previous = floor_to(before[key], minute) if key in before else None
+        opened = max(previous if previous is not None else EARLIEST, floor_to(newest[key], minute))
+        done = {m for m in minutes if m < opened}
+        if previous is not None and previous < opened:
+            done.add(previous)
+        if done:
+            closed[key] = done
+    return closed
+
+
+def reopened(
+    touched: dict[SeriesKey, set[int]], newest: dict[SeriesKey, int], before: dict[SeriesKey, int]
+) -> dict[SeriesKey, int]:
+    """Series whose open minute got a late value (none newer than ``before``), with that open minute: if
+    ``settle`` had rolled it up, that bucket no longer counts every value and readers must take it raw."""
+    minute = WIDTH_US["1m"]
+    return {
+        key: floor_to(before[key], minute)
+        for key, minutes in touched.items()
+        if key in before and newest[key] <= before[key] and floor_to(before[key], minute) in minutes
+    }

@@ -98,6 +98,17 @@ def replace_all(latest: Collection[Document], readings: list[Reading]) -> None:
     latest.replace_one({"_id": device}, doc, upsert=True)
 
 
+def unsettle(latest: Collection[Document], keys: Iterable[SeriesKey], newest: dict[SeriesKey, int]) -> None:
+    """These series' open minutes take a late value: no longer rolled up (unless a newer value came)."""
+    writes = [
+        UpdateOne({"_id": device, f"labels.{label}.ts_us": newest[(device, label)]},
+                  {"$unset": {f"labels.{label}.rolled": ""}})
+        for device, label in keys
+    ]  # fmt: skip
+    if writes:
+        latest.bulk_write(writes, ordered=False)
+
+
 def every_reading(latest: Collection[Document]) -> list[Reading]:
     """Every series' latest reading, by device then label."""
     return [reading for doc in latest.find({}, sort=[("_id", 1)]) for reading in latest_readings(doc)]

@@ -50,7 +50,15 @@ from ricochetdb.adapters.rollup_arrays import (
     roll_up_of,
     single,
 )
-from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
+from ricochetdb.adapters.rollup_ranges import (
+    Range,
+    closed_minutes,
+    in_batches,
+    reopened,
+    touched_by,
+    touched_ranges,
+    widen,
+)
 from ricochetdb.application.ports import RetentionItem, RollupRepository, Series, SeriesKey
 from ricochetdb.domain.polls import Poll
 from ricochetdb.domain.readings import Reading
@@ -60,7 +68,6 @@ from ricochetdb.domain.validation import from_micros, to_micros
 _READY: set[tuple[int, str]] = set()
 _LOCK = threading.Lock()
 SERIES_INDEX = [("device", ASCENDING), ("label", ASCENDING), ("start", ASCENDING)]
-EARLIEST = -(2**62)
 UPSERT_AT_MOST = 200
 """Up to this many buckets per tier and write are upserted one by one; more replace their ranges wholesale."""
 
@@ -175,24 +182,8 @@ class MongoRollups(MongoCollection, RollupRepository):
             before = newest_times(self.newest, {device for device, _ in newest})
             if newest:
                 latest_values.update(self.newest, self.collection, newest)
-            self._reroll(self._closed(touched, newest, before))
-
-    @staticmethod
-    def _closed(
-        touched: dict[SeriesKey, set[int]], newest: dict[SeriesKey, int], before: dict[SeriesKey, int]
-    ) -> dict[SeriesKey, set[int]]:
-        """The touched minutes before each series' open minute, and its previous open minute once it moved on."""
-        minute = WIDTH_US["1m"]
-        closed: dict[SeriesKey, set[int]] = {}
-        for key, minutes in touched.items():
-            previous = floor_to(before[key], minute) if key in before else None
-            opened = max(previous if previous is not None else EARLIEST, floor_to(newest[key], minute))
-            done = {m for m in minutes if m < opened}
-            if previous is not None and previous < opened:
-                done.add(previous)
-            if done:
-                closed[key] = done
-        return closed
+                latest_values.unsettle(self.newest, reopened(touched, newest, before), before)
+            self._reroll(closed_minutes(touched, newest, before))
 
     def settle(self) -> None:
         """Roll up every series' open minute now (before retention or a completeness check)."""

@@ -1,9 +1,12 @@
-"""SQLite rollups: the buckets a write touches are re-rolled in the writing transaction, set-based.
+"""SQLite rollups: the closed minutes a write touches are re-rolled in the writing transaction, set-based.
 
-``apply_polls`` runs inside the reading repository's transaction, after the insert: one query reads
-the raw values of every touched minute of every series, numpy turns them into buckets
-(``rollup_arrays``), one ``executemany`` replaces those minute rows; then the touched hours are
-rolled from their minutes and the touched days from their hours. Raw values and rollups commit
+``apply_polls`` runs inside the reading repository's transaction, after the insert. As on MongoDB
+(``closed_minutes``), a minute is rolled up once it is closed, that is before the minute of its
+series' newest value: a late value at once, the open minute when the series moves on, so a series
+polled every second rolls up once a minute; readers take the open minute from raw values and
+``settle`` rolls it up now. One query reads the raw values of every closed minute of every series,
+numpy turns them into buckets (``rollup_arrays``), one ``executemany`` replaces those minute rows;
+then their hours are rolled from minutes and their days from hours. Raw values and rollups commit
 together, so a replayed, late or conflicting poll leaves every tier exact. ``rebuild`` does the
 same from the raw values, series by series, a month per transaction: a killed rebuild rerun
 replaces every bucket with the same one.
@@ -32,7 +35,15 @@ from ricochetdb.adapters.rollup_arrays import (
     roll_up_of,
     single,
 )
-from ricochetdb.adapters.rollup_ranges import Range, in_batches, touched_by, touched_ranges, widen
+from ricochetdb.adapters.rollup_ranges import (
+    Range,
+    closed_minutes,
+    in_batches,
+    reopened,
+    touched_by,
+    touched_ranges,
+    widen,
+)
 from ricochetdb.adapters.sqlite.connection import Tables
 from ricochetdb.adapters.sqlite.mappers import reading_from_row
 from ricochetdb.adapters.sqlite.retention import sqlite_retention
@@ -172,12 +183,38 @@ def reroll(connection: Connection, collection: str, touched: dict[SeriesKey, set
             _replace(connection, collection, tier, ranges, made)
 
 
+def _newest_times(connection: Connection, collection: str, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
+    """The time of each series' latest value as stored (series never stored are absent)."""
+    found: dict[SeriesKey, int] = {}
+    for first in range(0, len(keys), ROWS_PER_QUERY):
+        chunk = keys[first : first + ROWS_PER_QUERY]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        rows = _fetch(
+            connection,
+            f"WITH t(device, label) AS (VALUES {values}) SELECT l.device, l.label, l.ts FROM t"
+            " JOIN readings_latest l ON l.collection = ? AND l.device = t.device AND l.label = t.label",
+            (*itertools.chain.from_iterable(chunk), collection),
+        )
+        found.update({(device, label): ts for device, label, ts in rows})
+    return found
+
+
 def apply_polls(connection: Connection, collection: str, polls: Sequence[Poll]) -> None:
-    """After storing ``polls`` in this transaction: their series' latest values and every bucket they touch."""
+    """After storing ``polls`` in this transaction: their series' latest values, and the buckets of the
+    closed minutes they touch (``closed_minutes``): a series polled every second rolls up once a minute."""
     touched, newest = touched_by(polls)
-    if newest:
-        connection.exec_driver_sql(UPDATE_LATEST, [(collection, *key, ts) for key, ts in newest.items()])
-    reroll(connection, collection, touched)
+    if not newest:
+        return
+    before = _newest_times(connection, collection, list(touched))
+    connection.exec_driver_sql(UPDATE_LATEST, [(collection, *key, ts) for key, ts in newest.items()])
+    # A late value into an open minute that ``settle`` rolled up: that bucket no longer counts every value,
+    # so it goes, and readers take the minute from raw values again (see ``series``).
+    settled = [(collection, *key, start) for key, start in reopened(touched, newest, before).items()]
+    if settled:
+        connection.exec_driver_sql(
+            "DELETE FROM rollup_1m WHERE collection = ? AND device = ? AND label = ? AND start = ?", settled
+        )
+    reroll(connection, collection, closed_minutes(touched, newest, before))
 
 
 class SqliteRollups(Tables, RollupRepository):
@@ -186,6 +223,14 @@ class SqliteRollups(Tables, RollupRepository):
     def apply(self, polls: Sequence[Poll]) -> None:
         with self.begin() as connection:
             apply_polls(connection, self.collection, polls)
+
+    def settle(self) -> None:
+        """Roll up every series' open minute now (before retention or a completeness check)."""
+        with self.begin() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT device, label, ts FROM readings_latest WHERE collection = ?", (self.collection,)
+            ).fetchall()
+            reroll(connection, self.collection, {(d, lab): {floor_to(ts, WIDTH_US["1m"])} for d, lab, ts in rows})
 
     def _raw_series(self) -> list[SeriesKey]:
         """Every (device, label) of the collection's readings, one index seek each (a skip scan).
@@ -270,13 +315,20 @@ class SqliteRollups(Tables, RollupRepository):
         }
 
     def series(self) -> list[Series]:
+        """Each series' newest value opens its minute, unless that minute's bucket ends at it (``settle``)."""
+        minute = WIDTH_US["1m"]
         query = (
-            "SELECT device, label, device_type, unit, ts FROM readings_latest WHERE collection = ?"
-            " ORDER BY device, label"
+            "SELECT l.device, l.label, l.device_type, l.unit, l.ts, b.t_last FROM readings_latest l"
+            " LEFT JOIN rollup_1m b ON b.collection = l.collection AND b.device = l.device AND b.label = l.label"
+            f" AND b.start = l.ts - ((l.ts % {minute}) + {minute}) % {minute}"
+            " WHERE l.collection = ? ORDER BY l.device, l.label"
         )
         with self.begin() as connection:
             rows = connection.exec_driver_sql(query, (self.collection,)).fetchall()
-        return [Series(d, lab, kind, unit, from_micros(ts)) for d, lab, kind, unit, ts in rows]
+        return [
+            Series(d, lab, kind, unit, from_micros(ts), None if last == ts else from_micros(floor_to(ts, minute)))
+            for d, lab, kind, unit, ts, last in rows
+        ]
 
     def latest(self) -> list[Reading]:
         query = f"SELECT {LATEST_COLUMNS} FROM readings_latest WHERE collection = ? ORDER BY device, label"

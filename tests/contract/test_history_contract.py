@@ -111,6 +111,17 @@ def test_the_minute_of_the_newest_value_is_answered_whatever_the_store_rolled_up
     assert history.bins[-1].last == 181.0 and history.bins[-1].max == 181.0
 
 
+def test_a_late_value_into_a_settled_open_minute_is_counted(store: Store) -> None:
+    book = ReadingBook(store, "sc")
+    for s in (0, 50):
+        book.add([poll_from_values("MMR3", "fridge", T0 + timedelta(seconds=s), {"T_MC": 1.0 + s}, {"T_MC": "K"})])
+    store.rollups("sc").settle()
+    book.add([poll_from_values("MMR3", "fridge", T0 + timedelta(seconds=30), {"T_MC": 31.0}, {"T_MC": "K"})])
+    (minute,) = book.history("T_MC", start=T0, stop=T0 + timedelta(minutes=2), points=2).bins
+    assert (minute.n, minute.min, minute.max, minute.last) == (3, 1.0, 51.0, 51.0)
+    assert math.isclose(minute.mean, (1.0 + 31.0 + 51.0) / 3, rel_tol=1e-12)
+
+
 def test_retention_after_a_device_fell_silent_keeps_its_last_minute(store: Store) -> None:
     book = ReadingBook(store, "sc")
     for s in range(0, 125, 5):

@@ -107,8 +107,11 @@ def test_the_facade_upload_rolls_up(tmp_path: Path) -> None:
         rows = [{"timestamp": (T0 + timedelta(seconds=i)).replace(tzinfo=None), "T": float(i)} for i in range(120)]
         assert database.upload(rows, "facade") == 120
         book = database.connection().reading_book("facade")
-        (minute, _) = book.rollups.buckets("1m", [("external", "T")], *EVERYTHING)[("external", "T")]
-        assert (minute.n, minute.mean) == (60, 29.5)
+        (minute,) = book.rollups.buckets("1m", [("external", "T")], *EVERYTHING)[("external", "T")]
+        assert (minute.n, minute.mean) == (60, 29.5)  # the second minute stays open: its series' newest value
+        book.rollups.settle()
+        (_, last) = book.rollups.buckets("1m", [("external", "T")], *EVERYTHING)[("external", "T")]
+        assert (last.n, last.mean) == (60, 89.5)
     finally:
         database.close()
 
