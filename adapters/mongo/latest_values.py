@@ -27,13 +27,18 @@ from ricochetdb.domain.validation import from_micros, to_micros
 Document = dict[str, Any]
 
 
-def newest_times(latest: Collection[Document], devices: Iterable[str]) -> dict[SeriesKey, int]:
-    """Each label's newest stored time (microseconds), for these devices: one ``_id`` lookup per device."""
+def newest_times(
+    latest: Collection[Document], devices: Iterable[str], settled: set[SeriesKey] | None = None
+) -> dict[SeriesKey, int]:
+    """Each label's newest stored time (microseconds), for these devices: one ``_id`` lookup per device.
+    ``settled`` receives the series whose open minute ``settle`` rolled up."""
     found: dict[SeriesKey, int] = {}
     for device in sorted(set(devices)):
         doc = latest.find_one({"_id": device}, {"labels": True})
         for label, entry in ((doc or {}).get("labels") or {}).items():
             found[(device, label)] = int(entry["ts_us"])
+            if settled is not None and entry.get("rolled"):
+                settled.add((device, label))
     return found
 
 

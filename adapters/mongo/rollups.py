@@ -179,10 +179,11 @@ class MongoRollups(MongoCollection, RollupRepository):
         touched, newest = touched_by(polls)
         self._indexes()
         with self._guard("updating rollups"):
-            before = newest_times(self.newest, {device for device, _ in newest})
+            settled: set[SeriesKey] = set()
+            before = newest_times(self.newest, {device for device, _ in newest}, settled)
             if newest:
                 latest_values.update(self.newest, self.collection, newest)
-                latest_values.unsettle(self.newest, reopened(touched, newest, before), before)
+                latest_values.unsettle(self.newest, settled.intersection(reopened(touched, newest, before)), before)
             self._reroll(closed_minutes(touched, newest, before))
 
     def settle(self) -> None:
