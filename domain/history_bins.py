@@ -120,21 +120,27 @@ def bins(pieces: Sequence[Bucket], start: int, width: int) -> list[Bucket]:
 
 
 def typical_spacing(pieces: Sequence[Bucket]) -> float | None:
-    """The median spacing between consecutive readings, from each piece's mean spacing weighted by its spacings."""
-    weighted: list[tuple[float, int]] = []
-    for before, after in itertools.pairwise(pieces):
-        weighted.append((after.t_first - before.t_last, 1))
-    weighted += [((piece.t_last - piece.t_first) / (piece.n - 1), piece.n - 1) for piece in pieces if piece.n > 1]
-    if not weighted:
+    """The median spacing between consecutive readings, from each piece's mean spacing weighted by its spacings.
+
+    Weights are summed per distinct spacing before sorting: regular polling gives a handful of values."""
+    weights: dict[float, int] = {}
+    previous: Bucket | None = None
+    for piece in pieces:
+        if previous is not None:
+            between = piece.t_first - previous.t_last
+            weights[between] = weights.get(between, 0) + 1
+        if piece.n > 1:
+            inside = (piece.t_last - piece.t_first) / (piece.n - 1)
+            weights[inside] = weights.get(inside, 0) + piece.n - 1
+        previous = piece
+    if not weights:
         return None
-    weighted.sort()
-    half = sum(weight for _, weight in weighted) / 2
-    seen = 0
-    for spacing, weight in weighted:
-        seen += weight
-        if seen >= half:
-            return float(spacing)
-    return float(weighted[-1][0])
+    total, seen = sum(weights.values()), 0
+    for spacing in sorted(weights):
+        seen += weights[spacing]
+        if 2 * seen >= total:
+            break
+    return float(spacing)
 
 
 def gaps(pieces: Sequence[Bucket], start: int, stop: int, allowed: float) -> list[tuple[int, int]]:
