@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ricochetdb.domain.identity import content_id
-from ricochetdb.domain.polls import FieldError
 from ricochetdb.domain.storable import storable_text
+
+if TYPE_CHECKING:  # an annotation only: the commands that read events do not load the poll model
+    from ricochetdb.domain.polls import FieldError
 
 Health = Literal["ok", "partial", "degraded"]
 
