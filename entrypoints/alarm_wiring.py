@@ -21,7 +21,7 @@ from ricochetdb.application.polling import device_identity
 from ricochetdb.application.ports import Store
 from ricochetdb.domain.alarms import AlarmConfig, AlarmSettings
 from ricochetdb.domain.alarms_records import AlarmStatus, OperatorAction
-from ricochetdb.domain.errors import ValidationError
+from ricochetdb.domain.errors import StoreUnavailable, ValidationError
 from ricochetdb.entrypoints.devices_config import DeviceEntry, PollConfig
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ class StoredAlarms:
     """The alarms of the stored log for a web service without a poller (``serve --alarms FILE``).
 
     States are read from the log at most once per ``refresh_s`` (a Prometheus scrape or a page costs no
-    query); an acknowledgement is stored for the poller's engine to apply, as ``alarm ack`` does.
+    query); while the database is away the last states read are shown, and the outage logged once. An
+    acknowledgement is stored for the poller's engine to apply, as ``alarm ack`` does.
     """
 
     def __init__(self, desk: AlarmDesk, refresh_s: float) -> None:
@@ -100,11 +101,20 @@ class StoredAlarms:
         self._lock = threading.Lock()
         self._states: list[AlarmStatus] = []
         self._read_at: float | None = None
+        self._away = False
 
     def states(self) -> list[AlarmStatus]:
         with self._lock:
             if self._read_at is None or time.monotonic() - self._read_at >= self.refresh_s:
-                self._states, self._read_at = self.desk.states(), time.monotonic()
+                try:
+                    self._states = self.desk.states()
+                except StoreUnavailable as error:
+                    if not self._away:
+                        logger.warning("alarm states not refreshed, the last ones read are shown: %s", error)
+                    self._away = True
+                else:
+                    self._away = False
+                self._read_at = time.monotonic()
             return list(self._states)
 
     def acknowledge(self, name: str, user: str, token_checked: bool = True) -> OperatorAction:

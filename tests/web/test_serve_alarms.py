@@ -81,3 +81,17 @@ def test_serve_shows_the_stored_alarm_states_and_stores_an_acknowledgement(serve
         assert (action.action, action.name) == ("ack", "mc") and action.user.startswith("web@")
     finally:
         store.close()
+
+
+def test_the_stored_alarm_states_survive_the_database_going_away(caplog: pytest.LogCaptureFixture) -> None:
+    from ricochetdb.adapters.mongo.store import MongoStore
+    from ricochetdb.entrypoints.alarm_wiring import StoredAlarms, alarm_desk
+
+    store = MongoStore("mongodb://127.0.0.1:9/ricochet", server_selection_timeout_ms=50)  # nothing listens
+    try:
+        alarms = StoredAlarms(alarm_desk(store), refresh_s=0.0)
+        assert alarms.states() == [] and alarms.states() == []  # a page and /metrics still answer
+        refreshed = [r for r in caplog.records if "alarm states not refreshed" in r.getMessage()]
+        assert len(refreshed) == 1, "the outage is logged once, not at every scrape"
+    finally:
+        store.close()
