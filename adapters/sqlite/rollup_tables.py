@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import BigInteger, Column, Connection, Float, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Column, Connection, Float, MetaData, String, Table
 
-from ricochetdb.adapters.sqlite.tables import NativeValue
+from ricochetdb.adapters.sqlite.tables import reading_columns
 from ricochetdb.domain.rollups import TIERS, Tier
 
 logger = logging.getLogger(__name__)
@@ -46,16 +46,7 @@ TIER_TABLES: dict[Tier, Table] = {tier: _tier_table(tier) for tier in TIERS}
 readings_latest = Table(
     "readings_latest",
     rollup_metadata,
-    Column("collection", String, primary_key=True),
-    Column("device", String, primary_key=True),
-    Column("label", String, primary_key=True),
-    Column("ts", BigInteger, nullable=False),
-    Column("device_type", String, nullable=False),
-    Column("value", NativeValue),
-    Column("is_bool", Integer),
-    Column("unit", String, nullable=False),
-    Column("source_us", BigInteger),
-    Column("clock", String, nullable=False),
+    *reading_columns(("collection", "device", "label")),
     sqlite_with_rowid=False,
 )
 

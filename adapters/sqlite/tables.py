@@ -48,21 +48,25 @@ class NativeValue(UserDefinedType[Any]):
         return "BLOB"
 
 
-readings = Table(
-    "readings",
-    metadata,
-    # The natural key: one value of one device's label at one time, per collection.
-    Column("collection", String, primary_key=True),
-    Column("device", String, primary_key=True),
-    Column("label", String, primary_key=True),
-    Column("ts", BigInteger, primary_key=True),
-    Column("device_type", String, nullable=False),
-    Column("value", NativeValue),
-    Column("is_bool", Integer),
-    Column("unit", String, nullable=False),
-    Column("source_us", BigInteger),
-    Column("clock", String, nullable=False),
-)
+def reading_columns(key: tuple[str, ...]) -> list[Column[Any]]:
+    """The columns of a stored reading, ``key`` the primary key: the readings table and the latest values
+    (which ``rollups`` fills by copying rows of readings) share them."""
+    return [
+        Column("collection", String, primary_key="collection" in key),
+        Column("device", String, primary_key="device" in key),
+        Column("label", String, primary_key="label" in key),
+        Column("ts", BigInteger, primary_key="ts" in key, nullable=False),
+        Column("device_type", String, nullable=False),
+        Column("value", NativeValue),
+        Column("is_bool", Integer),
+        Column("unit", String, nullable=False),
+        Column("source_us", BigInteger),
+        Column("clock", String, nullable=False),
+    ]
+
+
+# The natural key: one value of one device's label at one time, per collection.
+readings = Table("readings", metadata, *reading_columns(("collection", "device", "label", "ts")))
 Index("ix_readings_label_ts", readings.c.collection, readings.c.label, readings.c.ts)
 READING_COLUMNS = tuple(column.name for column in readings.columns)
 
