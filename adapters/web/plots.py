@@ -17,7 +17,7 @@ from matplotlib import dates as _dates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # a Figure without pyplot: no global state, no display, thread-safe per call
 
-from ricochetdb.adapters.web.series import BinLike, HistoryLike
+from ricochetdb.application.history import Bin, History
 
 mdates: Any = _dates  # matplotlib.dates carries no type hints
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -31,10 +31,10 @@ class Marker:
     text: str
 
 
-def segments(history: HistoryLike) -> list[list[BinLike]]:
+def segments(history: History) -> list[list[Bin]]:
     """The bins cut wherever a reported gap falls between two of them, so nothing bridges a gap."""
-    parts: list[list[BinLike]] = []
-    previous: BinLike | None = None
+    parts: list[list[Bin]] = []
+    previous: Bin | None = None
     for item in history.bins:
         split = previous is None or any(previous.t < gap.stop and gap.start < item.t for gap in history.gaps)
         if split:
@@ -44,7 +44,7 @@ def segments(history: HistoryLike) -> list[list[BinLike]]:
     return parts
 
 
-def _axes_per_unit(figure: Figure, histories: Sequence[HistoryLike]) -> dict[str, Axes]:
+def _axes_per_unit(figure: Figure, histories: Sequence[History]) -> dict[str, Axes]:
     units = list(dict.fromkeys(history.unit for history in histories)) or [""]
     first = figure.add_subplot(1, 1, 1)
     axes = {units[0]: first}
@@ -57,14 +57,14 @@ def _axes_per_unit(figure: Figure, histories: Sequence[HistoryLike]) -> dict[str
     return axes
 
 
-def header(histories: Sequence[HistoryLike], start: datetime, stop: datetime) -> str:
+def header(histories: Sequence[History], start: datetime, stop: datetime) -> str:
     tiers = ", ".join(dict.fromkeys(history.tier for history in histories)) or "none"
     window = f"{start:%Y-%m-%d %H:%M:%S} to {stop:%Y-%m-%d %H:%M:%S} UTC"
     return f"{window}  ·  tier {tiers}  ·  times in UTC"
 
 
 def render(
-    histories: Sequence[HistoryLike],
+    histories: Sequence[History],
     start: datetime,
     stop: datetime,
     fmt: str = "png",

@@ -11,41 +11,9 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-
-class BinLike(Protocol):
-    t: datetime
-    n: int
-    mean: float
-    min: float
-    max: float
-    first: float
-    last: float
-
-
-class GapLike(Protocol):
-    start: datetime
-    stop: datetime
-
-
-class HistoryLike(Protocol):
-    """``application.history.History``: the bins of one label over a window, and the tier that answered."""
-
-    collection: str
-    device: str
-    label: str
-    unit: str
-    tier: str
-    start: datetime
-    stop: datetime
-
-    @property
-    def bins(self) -> Sequence[BinLike]: ...
-
-    @property
-    def gaps(self) -> Sequence[GapLike]: ...
-
+from ricochetdb.application.history import Bin, History
 
 BIN_FIELDS = ("t", "n", "mean", "min", "max", "first", "last")
 CSV_FIELDS = ("collection", "device", "label", "unit", "tier", *BIN_FIELDS)
@@ -62,7 +30,7 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def bin_json(item: BinLike) -> dict[str, Any]:
+def bin_json(item: Bin) -> dict[str, Any]:
     return {
         "t": iso(item.t),
         "n": item.n,
@@ -74,7 +42,7 @@ def bin_json(item: BinLike) -> dict[str, Any]:
     }
 
 
-def history_json(history: HistoryLike) -> dict[str, Any]:
+def history_json(history: History) -> dict[str, Any]:
     """One series: ``{"tier", "bins": [{"t", "n", "mean", "min", "max", "first", "last"}], ...}``."""
     return {
         "collection": history.collection,
@@ -89,13 +57,13 @@ def history_json(history: HistoryLike) -> dict[str, Any]:
     }
 
 
-def series_json(histories: Sequence[HistoryLike]) -> dict[str, Any]:
+def series_json(histories: Sequence[History]) -> dict[str, Any]:
     """The first series at the top level (what Grafana reads), every series under ``series``."""
     series = [history_json(history) for history in histories]
     return {**series[0], "series": series} if series else {"tier": None, "bins": [], "series": []}
 
 
-def series_csv(histories: Sequence[HistoryLike]) -> str:
+def series_csv(histories: Sequence[History]) -> str:
     """The same bins as CSV, one row per bin, series after series."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from ricochetdb.adapters.clock import LocalClock
 from ricochetdb.adapters.web.live import LiveState
 from ricochetdb.adapters.web.plots import Marker
-from ricochetdb.adapters.web.series import HistoryLike
+from ricochetdb.application.history import History
 from ricochetdb.entrypoints.api import Ricochet
 from ricochetdb.entrypoints.web.query import SeriesQuery
 
@@ -43,12 +43,12 @@ class WebContext:
                 return channel.collection
         return self.collections[0]
 
-    def histories(self, query: SeriesQuery) -> list[HistoryLike]:
+    def histories(self, query: SeriesQuery) -> list[History]:
         """The bins of every channel of the query, from the history layer (the tier chosen there)."""
-        answers: list[HistoryLike] = []
+        answers: list[History] = []
         for channel in query.channels:
             collection = channel.collection or self.collection_of(channel.label, channel.device)
-            book: Any = self.api.reading_book(collection)
+            book = self.api.reading_book(collection)
             answers.append(
                 book.history(
                     channel.label, device=channel.device, start=query.start, stop=query.stop, points=query.points
