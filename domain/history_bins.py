@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ricochetdb.domain.rollups import TIERS, WIDTH_US, Bucket, Point, Tier, bucket_of, combine, floor_to
+from ricochetdb.domain.rollups import TIERS, WIDTH_US, Bucket, Point, Tier, bucket_of, buckets_of, combine, floor_to
 
 Resolution = Literal["raw", "1m", "1h", "1d"]
 GAP_FACTOR = 3.0
@@ -168,16 +168,7 @@ def gaps(pieces: Sequence[Bucket], start: int, stop: int, allowed: float) -> lis
 
 def raw_bins(points: Sequence[Point], start: int, width: int) -> list[Bucket]:
     """Raw points (time-ordered) combined straight into epoch-aligned bins, none starting before ``start``."""
-    found: list[Bucket] = []
-    first = 0
-    while first < len(points):
-        grid = floor_to(points[first][0], width)
-        last = first
-        while last < len(points) and points[last][0] < grid + width:
-            last += 1
-        found.append(bucket_of(max(start, grid), points[first:last]))
-        first = last
-    return found
+    return [b if b.start >= start else b._replace(start=start) for b in buckets_of(points, width)]
 
 
 def point_spacing(points: Sequence[Point]) -> float | None:
