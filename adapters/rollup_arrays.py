@@ -9,7 +9,7 @@ tests check these against the domain's reference functions.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -147,11 +147,10 @@ def from_points_of(series: Ints, times: Ints, values: Floats, width: int) -> tup
     )
 
 
-def points_arrays(points: Sequence[Point]) -> tuple[Ints, Floats]:
-    """Times and values of (time, value) points as arrays."""
-    if not points:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    flat = np.fromiter(itertools.chain.from_iterable(points), dtype=np.float64, count=2 * len(points))
+def points_arrays(points: Iterable[Point]) -> tuple[Ints, Floats]:
+    """Times and values of (time, value) points as arrays; ``points`` may be a driver's cursor, streamed."""
+    count = 2 * len(points) if isinstance(points, Sized) else -1
+    flat = np.fromiter(itertools.chain.from_iterable(points), dtype=np.float64, count=count)
     table = flat.reshape(-1, 2)  # microsecond times are exact in a float64 until the year 2255
     return table[:, 0].astype(np.int64), np.ascontiguousarray(table[:, 1])
 

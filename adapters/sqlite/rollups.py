@@ -31,6 +31,7 @@ from ricochetdb.adapters.rollup_arrays import (
     from_points_of,
     keyed_rows_out,
     per_series,
+    points_arrays,
     roll_up,
     roll_up_of,
     single,
@@ -82,11 +83,9 @@ def _stream_points(connection: Connection, sql: str, parameters: Sequence[Any]) 
     """Times and values of (time, value) rows, streamed from the driver into one array: no list of rows."""
     cursor = connection.connection.cursor()
     try:
-        flat = np.fromiter(itertools.chain.from_iterable(cursor.execute(sql, parameters)), dtype=np.float64)
+        return points_arrays(cursor.execute(sql, parameters))
     finally:
         cursor.close()
-    table = flat.reshape(-1, 2)  # microsecond times are exact in a float64 until the year 2255
-    return table[:, 0].astype(np.int64), np.ascontiguousarray(table[:, 1])
 
 
 def _select(connection: Connection, sql: str, collection: str, ranges: Sequence[Range]) -> list[Any]:
@@ -189,18 +188,12 @@ def reroll(connection: Connection, collection: str, touched: dict[SeriesKey, set
 
 def _newest_times(connection: Connection, collection: str, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
     """The time of each series' latest value as stored (series never stored are absent)."""
-    found: dict[SeriesKey, int] = {}
-    for first in range(0, len(keys), ROWS_PER_QUERY):
-        chunk = keys[first : first + ROWS_PER_QUERY]
-        values = ", ".join(["(?, ?)"] * len(chunk))
-        rows = _fetch(
-            connection,
-            f"WITH t(device, label) AS (VALUES {values}) SELECT l.device, l.label, l.ts FROM t"
-            " JOIN readings_latest l ON l.collection = ? AND l.device = t.device AND l.label = t.label",
-            (*itertools.chain.from_iterable(chunk), collection),
-        )
-        found.update({(device, label): ts for device, label, ts in rows})
-    return found
+    query = (
+        "SELECT t.k, l.ts FROM t JOIN readings_latest l"
+        " ON l.collection = ? AND l.device = t.device AND l.label = t.label"
+    )  # the ranges' bounds are not used: a latest value has one time
+    rows = _select(connection, query, collection, [(device, label, 0, 0) for device, label in keys])
+    return {keys[k]: ts for k, ts in rows}
 
 
 def apply_polls(connection: Connection, collection: str, polls: Sequence[Poll]) -> None:
