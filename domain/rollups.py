@@ -136,7 +136,7 @@ def combine(start: int, parts: Sequence[Bucket]) -> Bucket:
     """
     head = parts[0]
     if len(parts) == 1:
-        return Bucket(start, *as_row(head)[1:])
+        return head._replace(start=start)
     reference = head.first
     n = 0
     relative: list[float] = []
@@ -197,24 +197,3 @@ def roll_up(children: Iterable[Bucket], width: int) -> list[Bucket]:
     if group:
         parents.append(combine(floor_to(group[0].start, width), group))
     return parents
-
-
-def as_row(bucket: Bucket) -> Row:
-    """The bucket's fields in declaration order (what the stores write)."""
-    return (
-        bucket.start,
-        bucket.n,
-        bucket.mean,
-        bucket.m2,
-        bucket.min,
-        bucket.t_min,
-        bucket.max,
-        bucket.t_max,
-        bucket.first,
-        bucket.t_first,
-        bucket.last,
-        bucket.t_last,
-        bucket.gap,
-        bucket.t_gap,
-        bucket.offset,
-    )

@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from rollup_checks import DAY, HOUR, MINUTE, T0, assert_matches, in_range, series
 
 from ricochetdb.adapters.rollup_arrays import from_points, from_rows, points_arrays, roll_up
-from ricochetdb.domain.rollups import Bucket, Point, as_row, buckets_of
+from ricochetdb.domain.rollups import Bucket, Point, buckets_of
 from ricochetdb.domain.rollups import roll_up as domain_roll_up
 
 
 def same(a: list[Bucket], b: list[Bucket]) -> None:
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
-        for left, right in zip(as_row(x), as_row(y), strict=True):
+        for left, right in zip(x, y, strict=True):  # a Bucket is its fields in order
             if isinstance(left, float):
                 assert (
                     math.isclose(left, right, rel_tol=1e-12, abs_tol=1e-300)
